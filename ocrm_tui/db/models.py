@@ -1,0 +1,330 @@
+"""SQLModel tables: the bank's organisation, staff, customers and their core-banking data.
+
+Tables are created only by the Alembic migrations in ``migrations/``; this module is
+what those migrations were generated from and what services query.
+Timestamps are timezone-aware UTC; money is ``Decimal`` in ``NUMERIC(18, 2)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Integer, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+MONEY = Numeric(18, 2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OrgLevel(StrEnum):
+    HEAD = "head"
+    BRANCH1 = "branch1"
+    BRANCH2 = "branch2"
+    SUBBRANCH = "subbranch"
+    OUTLET = "outlet"
+
+
+ORG_LEVEL_ORDER = [OrgLevel.HEAD, OrgLevel.BRANCH1, OrgLevel.BRANCH2, OrgLevel.SUBBRANCH, OrgLevel.OUTLET]
+
+
+class Role(StrEnum):
+    TELLER = "teller"
+    RM = "rm"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Tier(StrEnum):
+    MASS = "mass"
+    VIP = "vip"
+    WEALTH = "wealth"
+    PRIVATE = "private"
+
+
+class ProductType(StrEnum):
+    DEPOSIT = "deposit"
+    WEALTH = "wealth"
+    FUND = "fund"
+    INSURANCE = "insurance"
+    LOAN = "loan"
+    CREDIT_CARD = "credit_card"
+    METAL = "metal"
+
+
+class Channel(StrEnum):
+    COUNTER = "counter"
+    ATM = "atm"
+    POS = "pos"
+    PHONE = "phone"
+    ONLINE = "online"
+    MOBILE = "mobile"
+
+
+class TagFamily(StrEnum):
+    DEMOGRAPHIC = "demographic"
+    BEHAVIOUR = "behaviour"
+    ATTITUDE = "attitude"
+    RELATIONSHIP = "relationship"
+    CUSTOM = "custom"
+
+
+class Organisation(SQLModel, table=True):
+    """A node of the organisation tree (机构): head office down to outlet."""
+
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=100)
+    level: str = Field(max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # Materialised path of codes "/HO/B1/SB01/": "my branch" is every node whose path starts with mine.
+    path: str = Field(default="/", max_length=255, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of staff who logs in: teller, relationship manager, manager or admin."""
+
+    __tablename__ = "staff_user"
+    __audit_exclude__ = frozenset({"password_hash"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_no: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=16)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    skills: str = Field(default="", max_length=255)  # comma-separated skill codes
+    password_hash: str = Field(max_length=255)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)
+    active: bool = Field(default=True)
+    last_login_at: datetime | None = Field(default=None)
+    password_changed_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every login (and unlock) attempt, successful or not."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_no: str = Field(max_length=32, index=True)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    success: bool
+    # ok / wrong_password / locked / disabled / unknown_user / locked_out (this failure locked it)
+    outcome: str = Field(max_length=24)
+    purpose: str = Field(default="login", max_length=16)  # login / unlock / passwd
+    terminal: str = Field(default="", max_length=64)
+
+
+def version_column() -> Column:
+    """A version counter for records that several terminals edit (optimistic locking)."""
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
+_CUSTOMER_VERSION = version_column()
+
+
+class Customer(SQLModel, table=True):
+    """A customer file (客户信息)."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("id_type", "id_number", name="uq_customer_id_document"),
+        Index("ix_customer_org_rm", "org_id", "rm_id"),
+        Index("ix_customer_name", "name"),
+        Index("ix_customer_mobile", "mobile"),
+        Index("ix_customer_pinyin", "name_pinyin"),
+        Index("ix_customer_initials", "name_initials"),
+        Index("ix_customer_tier", "tier"),
+    )
+    # A stale save (another terminal changed the customer since it was read) is refused.
+    __mapper_args__ = {"version_id_col": _CUSTOMER_VERSION}
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_no: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=100)
+    name_pinyin: str = Field(default="", max_length=255)  # "zhangwei"
+    name_initials: str = Field(default="", max_length=64)  # "zw"
+    gender: str | None = Field(default=None, max_length=1)  # M / F
+    birth_date: date | None = Field(default=None)
+    id_type: str = Field(default="居民身份证", max_length=32)
+    id_number: str | None = Field(default=None, max_length=64)
+    mobile: str = Field(max_length=20)
+    email: str | None = Field(default=None, max_length=255)
+    address: str | None = Field(default=None, max_length=255)
+    occupation: str | None = Field(default=None, max_length=100)
+    marital_status: str | None = Field(default=None, max_length=16)
+    education: str | None = Field(default=None, max_length=32)
+    # Extended information, kept by staff.
+    family: str | None = Field(default=None, max_length=255)
+    financial_status: str | None = Field(default=None, max_length=255)
+    risk_preference: int | None = Field(default=None)  # 1 conservative … 5 aggressive
+    hobbies: str | None = Field(default=None, max_length=255)
+    preferred_contact_time: str | None = Field(default=None, max_length=64)
+    org_id: int = Field(foreign_key="organisation.id")
+    rm_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    tier: str = Field(default=Tier.MASS, max_length=16)
+    tier_manual: bool = Field(default=False)
+    tier_reason: str | None = Field(default=None, max_length=255)
+    aum: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    aum_daily_avg: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=_CUSTOMER_VERSION)
+
+
+class CustomerCollaborator(SQLModel, table=True):
+    """A staff member who works on a customer besides the owning RM."""
+
+    __tablename__ = "customer_collaborator"
+
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ServiceContact(SQLModel, table=True):
+    """A contact between staff and a customer (counter visit, call, meeting)."""
+
+    __tablename__ = "service_contact"
+    __table_args__ = (Index("ix_service_contact_user_customer", "user_id", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    user_id: int = Field(foreign_key="staff_user.id")
+    at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(default="counter", max_length=16)  # counter / phone / visit / sms
+    note: str | None = Field(default=None, max_length=500)
+
+
+class AccessGrant(SQLModel, table=True):
+    """An approved, expiring widening of one user's data scope to one customer."""
+
+    __tablename__ = "access_grant"
+    __table_args__ = (Index("ix_access_grant_user_customer", "user_id", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    approved_by: int = Field(foreign_key="staff_user.id")
+    reason: str = Field(max_length=255)
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    family: str = Field(default=TagFamily.CUSTOM, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CustomerTag(SQLModel, table=True):
+    __tablename__ = "customer_tag"
+    # Primary key (tag_id, customer_id) is the campaign-targeting index; the second
+    # index serves "tags of this customer".
+    __table_args__ = (Index("ix_customer_tag_customer", "customer_id"),)
+
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=100)
+    product_type: str = Field(max_length=16)
+    risk_level: str | None = Field(default=None, max_length=2)  # R1 … R5
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_no: str = Field(max_length=40, unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    currency: str = Field(default="CNY", max_length=3)
+    balance: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    opened_on: date | None = Field(default=None)
+    matures_on: date | None = Field(default=None, index=True)
+    status: str = Field(default="active", max_length=16)
+
+
+class Transaction(SQLModel, table=True):
+    __tablename__ = "txn"
+    __table_args__ = (
+        Index("ix_txn_account_posted", "account_id", "posted_at"),
+        Index("ix_txn_customer_posted", "customer_id", "posted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    txn_id: str = Field(max_length=40, unique=True)
+    account_id: int = Field(foreign_key="account.id")
+    customer_id: int = Field(foreign_key="customer.id")  # denormalised: profile and alerts read by customer
+    posted_at: datetime
+    amount: Decimal = Field(sa_type=MONEY)
+    direction: str = Field(max_length=3)  # in / out
+    channel: str = Field(max_length=16)
+    counterparty: str | None = Field(default=None, max_length=100)
+    memo: str | None = Field(default=None, max_length=255)
+
+
+class AumSnapshot(SQLModel, table=True):
+    """Month-end AUM and the month's daily-average AUM of one customer."""
+
+    __tablename__ = "aum_snapshot"
+
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    month: date = Field(primary_key=True)  # first day of the month
+    aum: Decimal = Field(sa_type=MONEY)
+    aum_daily_avg: Decimal = Field(sa_type=MONEY)
+
+
+class Setting(SQLModel, table=True):
+    """Bank policy values changed by admins (tier thresholds, lockout, idle lock …)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)  # JSON
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only, hash-chained trace of every change and security event."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_actor_at", "actor_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)  # 1, 2, 3 … without gaps: a gap is a deleted record
+    at: datetime = Field(index=True)
+    actor_id: int | None = Field(default=None)
+    actor_no: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=8)  # create / update / delete / event
+    event: str = Field(max_length=40)  # e.g. customer.update, login.failure, user.lockout
+    entity: str = Field(max_length=40)
+    entity_id: str | None = Field(default=None, max_length=64)
+    changes: str = Field(default="{}", max_length=20000)  # JSON {field: [before, after]}
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,258 @@
+"""The audit trail: append-only, hash-chained, written by one mechanism.
+
+Every ORM flush that creates, changes or deletes business data appends one record per
+object (who, when, what, before → after of the changed fields, never a secret value),
+from a Session ``after_flush`` listener, in the same transaction as the change. Events
+that change no row (an unmask, an export) are queued with ``log_event`` and written by
+the same listener. Each record carries the hash of the one before it, so ``verify``
+finds an edited or deleted record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select
+from sqlmodel import Session, SQLModel
+
+from ocrm_tui.db.models import AuditRecord, AumSnapshot, Transaction
+from ocrm_tui.services.actor import Actor
+from ocrm_tui.services.clock import system_clock
+
+GENESIS = "0" * 64
+REDACTED = "[redacted]"
+# Core-banking facts arrive in bulk from the core system; their loads are audited as one
+# import event each, not row by row.
+NOT_AUDITED: tuple[type, ...] = (AuditRecord, AumSnapshot, Transaction)
+_PG_AUDIT_LOCK = 7_240_061  # advisory lock key serialising appends on PostgreSQL
+
+
+# -- context a service sets on its session -------------------------------------------
+
+def acting_as(session: Session, actor: Actor | None, *, clock=None) -> Session:
+    """Name the user the following changes are made by (and the clock to stamp them)."""
+    session.info["actor"] = actor
+    if clock is not None:
+        session.info["clock"] = clock
+    return session
+
+
+def label(session: Session, obj: SQLModel, event_name: str) -> None:
+    """Give the next audit record of ``obj`` a specific event name (e.g. user.lockout)."""
+    session.info.setdefault("audit_labels", {})[id(obj)] = event_name
+
+
+def log_event(session: Session, event_name: str, entity: str, entity_id: Any = None, details: dict | None = None) -> None:
+    """Queue an event that changes no row; it is written at the next flush."""
+    session.info.setdefault("audit_events", []).append(
+        ("event", event_name, entity, None if entity_id is None else str(entity_id), details or {})
+    )
+
+
+# -- the listener ---------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _entity_name(obj: SQLModel) -> str:
+    return obj.__table__.name  # type: ignore[attr-defined]
+
+
+def _entity_id(obj: SQLModel) -> str | None:
+    ident = inspect(obj).identity
+    if ident is None:
+        pk = [getattr(obj, c.key) for c in obj.__table__.primary_key.columns]  # type: ignore[attr-defined]
+        ident = tuple(pk)
+    return "/".join(str(v) for v in ident) if ident else None
+
+
+def _snapshot(obj: SQLModel, before: bool) -> dict[str, list]:
+    excluded = getattr(type(obj), "__audit_exclude__", frozenset())
+    out: dict[str, list] = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        value = getattr(obj, attr.key)
+        if value is None:
+            continue
+        shown = REDACTED if attr.key in excluded else _plain(value)
+        out[attr.key] = [shown, None] if before else [None, shown]
+    return out
+
+
+def _diff(obj: SQLModel) -> dict[str, list]:
+    excluded = getattr(type(obj), "__audit_exclude__", frozenset())
+    state = inspect(obj)
+    out: dict[str, list] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        before = hist.deleted[0] if hist.deleted else None
+        after = hist.added[0] if hist.added else None
+        if before == after:
+            continue
+        if attr.key in excluded:
+            out[attr.key] = [REDACTED, REDACTED]
+        else:
+            out[attr.key] = [_plain(before), _plain(after)]
+    return out
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    labels: dict[int, str] = session.info.get("audit_labels", {})
+    entries: list[tuple[str, str, str, str | None, dict]] = []
+
+    def add(action: str, obj: SQLModel, changes: dict) -> None:
+        entity = _entity_name(obj)
+        name = labels.pop(id(obj), f"{entity}.{action}")
+        entries.append((action, name, entity, _entity_id(obj), changes))
+
+    for obj in session.new:
+        if isinstance(obj, SQLModel) and not isinstance(obj, NOT_AUDITED):
+            add("create", obj, _snapshot(obj, before=False))
+    for obj in session.dirty:
+        if isinstance(obj, SQLModel) and not isinstance(obj, NOT_AUDITED):
+            changes = _diff(obj)
+            if changes:
+                add("update", obj, changes)
+    for obj in session.deleted:
+        if isinstance(obj, SQLModel) and not isinstance(obj, NOT_AUDITED):
+            add("delete", obj, _snapshot(obj, before=True))
+    entries.extend(session.info.pop("audit_events", []))
+    _write(session, entries)
+
+
+def _before_commit(session: Session) -> None:
+    # Events queued with log_event when nothing else was changed: no flush will come.
+    _write(session, session.info.pop("audit_events", []))
+
+
+def _write(session: Session, entries: list) -> None:
+    if entries:
+        actor: Actor | None = session.info.get("actor")
+        clock = session.info.get("clock", system_clock)
+        _append(session, entries, actor, clock())
+
+
+event.listen(Session, "after_flush", _after_flush)
+event.listen(Session, "before_commit", _before_commit)
+
+
+def record_hash(prev_hash: str, seq: int, at: datetime, actor_id, actor_no, action, event_name, entity, entity_id, changes: str) -> str:
+    at_text = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    body = json.dumps(
+        [seq, at_text, actor_id, actor_no, action, event_name, entity, entity_id, changes],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _append(session: Session, entries, actor: Actor | None, at: datetime) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # One writer at a time extends the chain; released at commit or rollback.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})")
+    last = conn.execute(select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    at = at.astimezone(timezone.utc)
+    actor_id = actor.id if actor else None
+    actor_no = actor.employee_no if actor else None
+    rows = []
+    for action, name, entity, entity_id, changes in entries:
+        seq += 1
+        text = json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str)
+        h = record_hash(prev, seq, at, actor_id, actor_no, action, name, entity, entity_id, text)
+        rows.append(
+            dict(seq=seq, at=at, actor_id=actor_id, actor_no=actor_no, action=action, event=name,
+                 entity=entity, entity_id=entity_id, changes=text, prev_hash=prev, hash=h)
+        )
+        prev = h
+    conn.execute(insert(AuditRecord), rows)
+
+
+# -- reading and verifying --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the chain in order; report the first record that is missing or altered."""
+    expected_seq = 1
+    prev = GENESIS
+    checked = 0
+    stmt = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=batch)
+    for rec in session.scalars(stmt):
+        if rec.seq != expected_seq:
+            return ChainReport(False, checked, expected_seq, "missing")
+        if rec.prev_hash != prev:
+            return ChainReport(False, checked, rec.seq, "link")
+        h = record_hash(rec.prev_hash, rec.seq, rec.at, rec.actor_id, rec.actor_no, rec.action, rec.event,
+                        rec.entity, rec.entity_id, rec.changes)
+        if h != rec.hash:
+            return ChainReport(False, checked, rec.seq, "altered")
+        prev = rec.hash
+        expected_seq += 1
+        checked += 1
+    return ChainReport(True, checked)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor_no: str | None
+    event: str
+    entity: str
+    entity_id: str | None
+    changes: dict
+
+
+def list_records(
+    session: Session,
+    *,
+    actor_no: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[AuditRow]:
+    """Newest first, filtered by acting user, entity and time."""
+    stmt = select(AuditRecord)
+    if actor_no:
+        stmt = stmt.where(AuditRecord.actor_no == actor_no)
+    if entity:
+        stmt = stmt.where(AuditRecord.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditRecord.entity_id == entity_id)
+    if since:
+        stmt = stmt.where(AuditRecord.at >= since)
+    if until:
+        stmt = stmt.where(AuditRecord.at < until)
+    stmt = stmt.order_by(AuditRecord.seq.desc()).limit(limit)
+    return [
+        AuditRow(r.seq, r.at, r.actor_no, r.event, r.entity, r.entity_id, json.loads(r.changes))
+        for r in session.scalars(stmt)
+    ]

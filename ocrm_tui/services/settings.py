@@ -1,0 +1,43 @@
+"""Bank policy values kept in the database, with their defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from ocrm_tui.db.models import Setting, utcnow
+from ocrm_tui.i18n import _
+from ocrm_tui.services.errors import ValidationError
+
+DEFAULTS: dict[str, Any] = {
+    "password.min_length": 8,
+    "lockout.max_failures": 5,
+    "lockout.minutes": 10,
+    "idle_lock.minutes": 15,
+    # Daily-average AUM (CNY) from which a customer is in the tier.
+    "tier.thresholds": {"vip": 50000, "wealth": 500000, "private": 6000000},
+}
+
+
+def get_setting(session: Session, key: str) -> Any:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(Setting, key)
+    return json.loads(row.value) if row is not None else DEFAULTS[key]
+
+
+def set_setting(session: Session, key: str, value: Any) -> None:
+    """Change a policy value (audited through the session like every change)."""
+    if key not in DEFAULTS:
+        raise ValidationError(_("Unknown setting {key}", key=key), field="key")
+    if type(value) is not type(DEFAULTS[key]):
+        raise ValidationError(_("Setting {key} needs a value like {example}", key=key, example=json.dumps(DEFAULTS[key])), field="value")
+    row = session.get(Setting, key)
+    encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if row is None:
+        session.add(Setting(key=key, value=encoded))
+    else:
+        row.value = encoded
+        row.updated_at = utcnow()
