@@ -1,1 +1,11 @@
-ZH: dict[str, str] = {}
+"""The Simplified Chinese catalogue: English message id → Chinese text.
+
+Split by area so that each part of the product keeps its own strings.
+"""
+
+from ocrm_tui.locales.zh_cli import ZH_CLI
+from ocrm_tui.locales.zh_core import ZH_CORE
+from ocrm_tui.locales.zh_demo import ZH_DEMO
+from ocrm_tui.locales.zh_tui import ZH_TUI
+
+ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI}

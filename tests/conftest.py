@@ -11,6 +11,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
+from unittest.mock import patch
 
 import keyring
 import pytest
@@ -165,6 +167,13 @@ def system() -> Actor:
     return Actor.system()
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    from ocrm_tui.services.auth import hash_password
+
+    return hash_password(PASSWORD)
+
+
 class Branch:
     """A small organisation: head office → … → two outlets, one user of each role."""
 
@@ -188,7 +197,10 @@ class Branch:
 
     def __init__(self, db: Database, system: Actor, clock: FakeClock):
         self.db = db
-        with db.session(write=True) as s:
+        # One real argon2id hash of PASSWORD per run: hashing costs ~0.15 s a user.
+        real = users.hash_password
+        with patch.object(users, "hash_password", lambda pw: _password_hash() if pw == PASSWORD else real(pw)), \
+                db.session(write=True) as s:
             for code, name, level, parent in self.ORGS:
                 orgs.add_org(s, system, code=code, name=name, level=level, parent_code=parent)
             for no, name, role, org in self.USERS:

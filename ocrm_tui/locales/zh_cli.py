@@ -1,0 +1,4 @@
+"""Chinese texts of the cli."""
+
+ZH_CLI: dict[str, str] = {
+}

@@ -1,0 +1,4 @@
+"""Chinese texts of the demo."""
+
+ZH_DEMO: dict[str, str] = {
+}

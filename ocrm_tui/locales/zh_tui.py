@@ -1,0 +1,4 @@
+"""Chinese texts of the tui."""
+
+ZH_TUI: dict[str, str] = {
+}
