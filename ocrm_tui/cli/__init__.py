@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -13,6 +15,27 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold passwords
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", metavar="URL", help="Database URL for the terminal application.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="en|zh", help="Language of the interface (default: OCRM_LANG, the config file, the system locale).")] = None,
+) -> None:
+    """Set the language for every command; without a command, start the terminal application."""
+    from ocrm_tui.cli.common import fail
+    from ocrm_tui.config import ConfigError, load_config
+    from ocrm_tui.i18n import resolve_language, set_language
+
+    try:
+        set_language(resolve_language(lang, load_config().get("lang")))
+    except (ValueError, ConfigError) as exc:
+        fail(str(exc), 2)
+    if ctx.invoked_subcommand is None:
+        from ocrm_tui.cli import tui_cmd
+
+        tui_cmd.run_tui(db)
 
 
 def _register() -> None:
