@@ -48,4 +48,10 @@ ZH_CORE: dict[str, str] = {
         "数据库 {url} 的结构版本（{current}）比当前 ocrm 新，请升级 ocrm。",
     "The database {url} needs its schema brought up to date. Run: ocrm db upgrade":
         "数据库 {url} 的结构需要升级。请运行：ocrm db upgrade",
+    # cli/common.py (shared by every command)
+    "Error": "错误",
+    "Database password": "数据库密码",
+    "Interrupted; nothing more was done.": "已中断，未再执行任何操作。",
+    "The database failed: {reason}": "数据库出错：{reason}",
+    "The database refused the operation: {reason}": "数据库拒绝了该操作：{reason}",
 }

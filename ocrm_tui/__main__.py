@@ -1,0 +1,3 @@
+from ocrm_tui.cli import main
+
+main()
