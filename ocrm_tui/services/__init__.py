@@ -2,3 +2,6 @@
 
 Nothing here imports Textual or Typer; screens and CLI commands call these functions.
 """
+
+# Every session gets the audit listener as soon as any service is imported.
+from ocrm_tui.services import audit as _audit  # noqa: E402,F401
