@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocrm_tui.services.audit import GENESIS, record_hash
@@ -58,8 +58,12 @@ def test_the_same_instant_in_another_zone_hashes_the_same(r):
     assert h(GENESIS, r) == h(GENESIS, shifted)
 
 
+@settings(deadline=None)  # the first call loads pypinyin's dictionaries
 @given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4))
-def test_pinyin_keys_have_one_initial_per_chinese_character(name):
+def test_pinyin_keys_have_one_initial_per_chinese_character_with_a_reading(name):
+    from pypinyin import Style, lazy_pinyin
+
+    read = [c for c in name if lazy_pinyin(c, style=Style.NORMAL)[0].isascii()]
     full, initials = pinyin_keys(name)
-    assert len(initials) == len(name)
-    assert full.isascii() and full.isalpha() and full.startswith(initials[0])
+    assert len(initials) == len(read)
+    assert full == "" or (full.isascii() and full.isalpha() and full.startswith(initials[0]))

@@ -27,7 +27,10 @@ DbOption = Annotated[
 
 def fail(message: str, code: int = 1) -> None:
     """Print one clear line on stderr and leave with the exit code."""
-    err_console.print(f"[bold red]{_('Error')}:[/] {message}", markup=True, soft_wrap=True, emoji=False)
+    from rich.markup import escape
+
+    # The message may quote user input ("[x]"): never read it as markup.
+    err_console.print(f"[bold red]{_('Error')}:[/] {escape(message)}", markup=True, soft_wrap=True, emoji=False)
     raise typer.Exit(code)
 
 
@@ -43,8 +46,13 @@ def open_db(url: str | None, *, check_schema: bool = True, create_sqlite: bool =
     from ocrm_tui import services  # noqa: F401  (installs the audit listener)
     from ocrm_tui.config import open_database
 
-    return open_database(url, ask_password=ask_password_on_terminal, check_schema=check_schema,
-                         create_sqlite=create_sqlite)
+    from ocrm_tui.services.errors import DatabaseUnavailable
+
+    try:
+        return open_database(url, ask_password=ask_password_on_terminal, check_schema=check_schema,
+                             create_sqlite=create_sqlite)
+    except OSError as exc:  # an SQLite path whose folder cannot be created or read
+        raise DatabaseUnavailable(_("Cannot open the database file: {reason}", reason=exc)) from exc
 
 
 def handle_errors(func: F) -> F:

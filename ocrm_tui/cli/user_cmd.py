@@ -1,5 +1,216 @@
 """`ocrm user add|list|passwd|lock|unlock|disable`."""
 
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated
+
 import typer
 
+from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db
+from ocrm_tui.db.models import Role
+from ocrm_tui.i18n import _
+
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+
+EmployeeNo = Annotated[str, typer.Argument(help="Employee number, e.g. T001.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input (one per line) instead of asking."),
+]
+
+
+def say(text: str) -> None:
+    """Print a line as it is: names typed by people are not rich markup."""
+    console.print(text, markup=False, emoji=False, soft_wrap=True)
+
+
+def role_label(role: str) -> str:
+    return {"teller": _("teller"), "rm": _("rm"), "manager": _("manager"), "admin": _("admin")}.get(role, role)
+
+
+def status_label(status: str) -> str:
+    return {"active": _("active"), "locked": _("locked"), "disabled": _("disabled")}.get(status, status)
+
+
+def when(dt: datetime | None) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def read_stdin_line(what: str) -> str:
+    """One line of standard input, without its line ending; a missing line is bad usage."""
+    line = sys.stdin.readline()
+    if not line:
+        fail(_("Expected {what} on standard input (--password-stdin).", what=what), 2)
+    return line.rstrip("\r\n")
+
+
+def ask_new_password(employee_no: str) -> str:
+    return typer.prompt(
+        _("New password for {no}", no=employee_no), hide_input=True,
+        confirmation_prompt=_("Repeat the new password"), err=True,
+    )
+
+
+def _database(db: str | None):
+    return open_db(db)
+
+
+@app.command("add")
+@handle_errors
+def add(
+    employee_no: EmployeeNo,
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name.")],
+    role: Annotated[Role, typer.Option("--role", help="Role: what the person may see and do.")],
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="Code of the organisation the person works at.")],
+    skills: Annotated[str | None, typer.Option("--skills", metavar="a,b", help="Comma-separated skills (for ticket routing).")] = None,
+    password_stdin: PasswordStdin = False,
+    db: DbOption = None,
+) -> None:
+    """Add a staff account; the password is asked twice (or read from standard input)."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        password = read_stdin_line(_("the password")) if password_stdin else ask_new_password(employee_no)
+        with database.session(write=True) as s:
+            row = users.add_user(s, Actor.system(), employee_no=employee_no, name=name, role=role.value,
+                                 org_code=org, password=password, skills=skills)
+    finally:
+        database.dispose()
+    say(_("Added {role} {no} {name} at {org}.", role=role_label(row.role), no=row.employee_no, name=row.name,
+          org=f"{row.org_code} {row.org_name}"))
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    org: Annotated[str | None, typer.Option("--org", metavar="CODE", help="Only staff of this organisation and those below it.")] = None,
+    role: Annotated[Role | None, typer.Option("--role", help="Only staff with this role.")] = None,
+    db: DbOption = None,
+) -> None:
+    """List staff accounts with their status and last login."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        with database.session() as s:
+            rows = users.list_users(s, Actor.system(), org_code=org, role=role.value if role else None)
+    finally:
+        database.dispose()
+    if not rows:
+        say(_("No staff accounts match."))
+        return
+    table = Table(title=_("Staff accounts"), title_justify="left")
+    table.add_column(_("Number"), no_wrap=True)
+    table.add_column(_("Full name"), no_wrap=True)
+    table.add_column(_("Role"), no_wrap=True)
+    table.add_column(_("Organisation"))
+    table.add_column(_("Skills"), overflow="fold")
+    table.add_column(_("Status"), no_wrap=True)
+    table.add_column(_("Last login"), no_wrap=True)
+    styles = {"active": "", "locked": "yellow", "disabled": "red"}
+    for r in rows:
+        table.add_row(
+            Text(r.employee_no), Text(r.name), role_label(r.role), Text(f"{r.org_code} {r.org_name}"),
+            Text(", ".join(r.skills.split(",")) if r.skills else "-"), Text(status_label(r.status), style=styles.get(r.status, "")), when(r.last_login_at),
+        )
+    console.print(table)
+    say(_("Total: {n}", n=len(rows)))
+
+
+@app.command("passwd")
+@handle_errors
+def passwd(
+    employee_no: EmployeeNo,
+    reset: Annotated[bool, typer.Option("--reset", help="Administrator reset of a forgotten password: the old one is not asked.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the passwords from standard input: the old one, then the new one, one per line (with --reset only the new one)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Change a password: the old one is checked, unless an administrator resets it with --reset."""
+    from ocrm_tui.services import auth, users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        with database.session() as s:
+            users.get_user(s, employee_no)  # an unknown number is told before any password is typed
+        if reset:
+            new = read_stdin_line(_("the new password")) if password_stdin else ask_new_password(employee_no)
+            with database.session(write=True) as s:
+                users.set_password(s, Actor.system(), employee_no, new)
+        else:
+            if password_stdin:
+                old = read_stdin_line(_("the old password"))
+                new = read_stdin_line(_("the new password"))
+            else:
+                old = typer.prompt(_("Current password of {no}", no=employee_no), hide_input=True, err=True)
+                new = ask_new_password(employee_no)
+            with database.session(write=True) as s:
+                auth.change_password(s, employee_no, old, new)
+    finally:
+        database.dispose()
+    if reset:
+        say(_("Password of {no} reset. Tell the new password to its owner in person.", no=employee_no))
+    else:
+        say(_("Password of {no} changed.", no=employee_no))
+
+
+@app.command("lock")
+@handle_errors
+def lock(employee_no: EmployeeNo, db: DbOption = None) -> None:
+    """Lock an account until an administrator unlocks it."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        with database.session(write=True) as s:
+            users.lock_user(s, Actor.system(), employee_no)
+    finally:
+        database.dispose()
+    say(_("{no} is locked until an administrator unlocks it (ocrm user unlock {no}).", no=employee_no))
+
+
+@app.command("unlock")
+@handle_errors
+def unlock(employee_no: EmployeeNo, db: DbOption = None) -> None:
+    """Unlock an account and clear its failed login count."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        with database.session(write=True) as s:
+            was_locked = users.unlock_user(s, Actor.system(), employee_no)
+    finally:
+        database.dispose()
+    if was_locked:
+        say(_("{no} is unlocked.", no=employee_no))
+    else:
+        say(_("{no} was not locked; its failed login count is cleared.", no=employee_no))
+
+
+@app.command("disable")
+@handle_errors
+def disable(employee_no: EmployeeNo, db: DbOption = None) -> None:
+    """Disable an account for good (the person has left); its history stays."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    database = _database(db)
+    try:
+        with database.session(write=True) as s:
+            users.disable_user(s, Actor.system(), employee_no)
+    finally:
+        database.dispose()
+    say(_("{no} is disabled and can no longer log in.", no=employee_no))

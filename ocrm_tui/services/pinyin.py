@@ -19,4 +19,6 @@ def _char_pinyin(ch: str) -> str:
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a name: 张伟 → (zhangwei, zw), John Smith → (johnsmith, js)."""
     syllables = [_char_pinyin(t) if not t.isascii() else t.lower() for t in _TOKEN.findall(name)]
-    return "".join(syllables), "".join(s[0] for s in syllables if s)
+    # A rare character pypinyin has no reading for comes back as itself: it gets no key.
+    syllables = [s for s in syllables if s.isascii() and s.isalnum()]
+    return "".join(syllables), "".join(s[0] for s in syllables)
