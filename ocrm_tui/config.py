@@ -163,6 +163,8 @@ def open_database(
         raise DatabaseUnavailable(
             _("Cannot reach the database {url}: {reason}", url=display_url(u), reason=_first_line(exc))
         ) from exc
+    except OSError as exc:  # an SQLite path whose folder cannot be created or read
+        raise DatabaseUnavailable(_("Cannot open the database file: {reason}", reason=exc)) from exc
     if check_schema:
         ensure_schema(db, create=is_sqlite(u) and create_sqlite)
     return db

@@ -8,7 +8,7 @@ from sqlmodel import select
 from ocrm_tui.db.models import AuditRecord, Customer
 from ocrm_tui.services import audit, auth, users
 from ocrm_tui.services.orgs import get_org_by_code
-from tests.conftest import PASSWORD
+from tests.conftest import remove_audit_protection, PASSWORD
 
 
 def records(db):
@@ -75,6 +75,7 @@ def test_verify_passes_on_an_untouched_chain(branch, db):
 def test_verify_finds_an_edited_record(branch, db):
     target = records(db)[3]
     with db.engine.begin() as conn:
+        remove_audit_protection(conn)
         conn.execute(text("UPDATE audit_record SET changes = :c WHERE seq = :s"), {"c": "{}", "s": target.seq})
     with db.session() as s:
         report = audit.verify_chain(s)
@@ -84,6 +85,7 @@ def test_verify_finds_an_edited_record(branch, db):
 def test_verify_finds_a_deleted_record(branch, db):
     target = records(db)[2]
     with db.engine.begin() as conn:
+        remove_audit_protection(conn)
         conn.execute(text("DELETE FROM audit_record WHERE seq = :s"), {"s": target.seq})
     with db.session() as s:
         report = audit.verify_chain(s)
@@ -94,6 +96,7 @@ def test_verify_finds_a_deleted_and_renumbered_record(branch, db):
     """Deleting a record and closing the gap still breaks the hash links."""
     target = records(db)[2]
     with db.engine.begin() as conn:
+        remove_audit_protection(conn)
         conn.execute(text("DELETE FROM audit_record WHERE seq = :s"), {"s": target.seq})
         conn.execute(text("UPDATE audit_record SET seq = seq - 1 WHERE seq > :s"), {"s": target.seq})
     with db.session() as s:
@@ -109,3 +112,14 @@ def test_list_filters_by_user_and_entity(branch, db, clock):
         orgs_only = audit.list_records(s, entity="organisation", limit=1000)
     assert mine and all(r.actor_no == "R001" for r in mine)
     assert len(orgs_only) == len(branch.ORGS)
+
+
+def test_the_database_refuses_to_edit_or_delete_audit_records(branch, db):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    for statement in ("UPDATE audit_record SET changes = '{}' WHERE seq = 1", "DELETE FROM audit_record WHERE seq = 1"):
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.session() as s:
+        assert audit.verify_chain(s).ok

@@ -20,7 +20,7 @@ from ocrm_tui.db.engine import Database
 from ocrm_tui.services import audit, auth, orgs, users
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.errors import AccountDisabledError, AccountLockedError, AuthenticationError
-from tests.conftest import PASSWORD
+from tests.conftest import remove_audit_protection, PASSWORD
 
 runner = CliRunner()
 NEW_PASSWORD = "fresh-pass-22"
@@ -406,6 +406,7 @@ def test_audit_verify_reports_an_intact_chain(db_url, branch):
 
 def test_audit_verify_finds_an_altered_record(db_url, branch):
     with branch.db.engine.begin() as conn:
+        remove_audit_protection(conn)
         conn.execute(text("UPDATE audit_record SET changes = '{}' WHERE seq = 3"))
     result = ocrm("audit", "verify", "--db", db_url)
     assert result.exit_code == 1
@@ -416,6 +417,7 @@ def test_audit_verify_finds_an_altered_record(db_url, branch):
 
 def test_audit_verify_finds_a_deleted_record(db_url, branch):
     with branch.db.engine.begin() as conn:
+        remove_audit_protection(conn)
         conn.execute(text("DELETE FROM audit_record WHERE seq = 2"))
     result = ocrm("audit", "verify", "--db", db_url)
     assert result.exit_code == 1
