@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db
-from ocrm_tui.db.models import OrgLevel
+from ocrm_tui.db.enums import OrgLevel
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Organisation tree.", no_args_is_help=True)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db
-from ocrm_tui.db.models import Role
+from ocrm_tui.db.enums import Role
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)

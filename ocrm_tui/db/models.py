@@ -9,68 +9,25 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import Column, Index, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from ocrm_tui.db.enums import (  # noqa: F401  (re-exported: the vocabulary of the tables)
+    ORG_LEVEL_ORDER,
+    Channel,
+    OrgLevel,
+    ProductType,
+    Role,
+    TagFamily,
+    Tier,
+)
 
 MONEY = Numeric(18, 2)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class OrgLevel(StrEnum):
-    HEAD = "head"
-    BRANCH1 = "branch1"
-    BRANCH2 = "branch2"
-    SUBBRANCH = "subbranch"
-    OUTLET = "outlet"
-
-
-ORG_LEVEL_ORDER = [OrgLevel.HEAD, OrgLevel.BRANCH1, OrgLevel.BRANCH2, OrgLevel.SUBBRANCH, OrgLevel.OUTLET]
-
-
-class Role(StrEnum):
-    TELLER = "teller"
-    RM = "rm"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-
-class Tier(StrEnum):
-    MASS = "mass"
-    VIP = "vip"
-    WEALTH = "wealth"
-    PRIVATE = "private"
-
-
-class ProductType(StrEnum):
-    DEPOSIT = "deposit"
-    WEALTH = "wealth"
-    FUND = "fund"
-    INSURANCE = "insurance"
-    LOAN = "loan"
-    CREDIT_CARD = "credit_card"
-    METAL = "metal"
-
-
-class Channel(StrEnum):
-    COUNTER = "counter"
-    ATM = "atm"
-    POS = "pos"
-    PHONE = "phone"
-    ONLINE = "online"
-    MOBILE = "mobile"
-
-
-class TagFamily(StrEnum):
-    DEMOGRAPHIC = "demographic"
-    BEHAVIOUR = "behaviour"
-    ATTITUDE = "attitude"
-    RELATIONSHIP = "relationship"
-    CUSTOM = "custom"
 
 
 class Organisation(SQLModel, table=True):

@@ -1,0 +1,59 @@
+"""The bank's vocabulary as enumerations: organisation levels, roles, tiers, products, channels.
+
+Kept apart from the tables so that the command line can name them without loading
+the ORM (start-up time).
+"""
+
+from enum import StrEnum
+
+
+class OrgLevel(StrEnum):
+    HEAD = "head"
+    BRANCH1 = "branch1"
+    BRANCH2 = "branch2"
+    SUBBRANCH = "subbranch"
+    OUTLET = "outlet"
+
+
+ORG_LEVEL_ORDER = [OrgLevel.HEAD, OrgLevel.BRANCH1, OrgLevel.BRANCH2, OrgLevel.SUBBRANCH, OrgLevel.OUTLET]
+
+
+class Role(StrEnum):
+    TELLER = "teller"
+    RM = "rm"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Tier(StrEnum):
+    MASS = "mass"
+    VIP = "vip"
+    WEALTH = "wealth"
+    PRIVATE = "private"
+
+
+class ProductType(StrEnum):
+    DEPOSIT = "deposit"
+    WEALTH = "wealth"
+    FUND = "fund"
+    INSURANCE = "insurance"
+    LOAN = "loan"
+    CREDIT_CARD = "credit_card"
+    METAL = "metal"
+
+
+class Channel(StrEnum):
+    COUNTER = "counter"
+    ATM = "atm"
+    POS = "pos"
+    PHONE = "phone"
+    ONLINE = "online"
+    MOBILE = "mobile"
+
+
+class TagFamily(StrEnum):
+    DEMOGRAPHIC = "demographic"
+    BEHAVIOUR = "behaviour"
+    ATTITUDE = "attitude"
+    RELATIONSHIP = "relationship"
+    CUSTOM = "custom"

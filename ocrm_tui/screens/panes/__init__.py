@@ -1,0 +1,1 @@
+"""The shell's panes, one module each, so that each can be replaced on its own."""

@@ -1,0 +1,78 @@
+"""The application after login: a header naming who works where, the panes, the keys.
+
+F2–F5 bring a pane to the front; each pane keeps its state while another is shown.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher
+
+from ocrm_tui.screens.base import OcrmScreen
+from ocrm_tui.screens.panes.campaigns import CampaignsPane
+from ocrm_tui.screens.panes.customers import CustomerSearchPane
+from ocrm_tui.screens.panes.tickets import MyTicketsPane
+from ocrm_tui.screens.panes.work_platform import WorkPlatformPane
+from ocrm_tui.widgets.footer import OcrmFooter
+from ocrm_tui.widgets.header import AppHeader
+from ocrm_tui.widgets.pane import Pane
+
+# pane id → the pane class; the order is the order of the F-keys.
+PANES: dict[str, type[Pane]] = {
+    "customers": CustomerSearchPane,
+    "tickets": MyTicketsPane,
+    "campaigns": CampaignsPane,
+    "work": WorkPlatformPane,
+}
+FIRST_PANE = "work"
+
+
+class ShellScreen(OcrmScreen):
+    """Header, the pane in front, footer."""
+
+    BINDINGS = [
+        Binding("f2", "show_pane('customers')", "Customers", id="shell.customers",
+                tooltip="Find a customer by name, ID number, mobile or customer number"),
+        Binding("f3", "show_pane('tickets')", "My tickets", id="shell.tickets",
+                tooltip="Your queue of service tickets"),
+        Binding("f4", "show_pane('campaigns')", "Campaigns", id="shell.campaigns",
+                tooltip="Campaigns and their target customers"),
+        Binding("f5", "show_pane('work')", "Work platform", id="shell.work",
+                tooltip="Today's tasks, alerts and reminders"),
+    ]
+
+    def __init__(self, actor) -> None:
+        super().__init__(id="shell")
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(user_name=self.actor.name, employee_no=self.actor.employee_no,
+                        role=self.actor.role, org_name=self.actor.org_name)
+        with ContentSwitcher(initial=FIRST_PANE, id="panes"):
+            for pane_id, pane_class in PANES.items():
+                yield pane_class(id=pane_id)
+        yield OcrmFooter()
+
+    def on_mount(self) -> None:
+        self._shown(FIRST_PANE)
+
+    @property
+    def current_pane(self) -> Pane:
+        switcher = self.query_one("#panes", ContentSwitcher)
+        return self.query_one(f"#{switcher.current}", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        if pane_id not in PANES:
+            return
+        self.query_one("#panes", ContentSwitcher).current = pane_id
+        self._shown(pane_id)
+
+    def _shown(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", Pane)
+        self.query_one(AppHeader).pane_title = pane.title
+        self.sub_title = pane.title
+        pane.on_shown()
+
+    def has_unsaved_input(self) -> bool:
+        return any(pane.has_unsaved_input() for pane in self.query(Pane))
