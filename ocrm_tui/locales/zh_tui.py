@@ -50,7 +50,7 @@ ZH_TUI: dict[str, str] = {
     "Password": "密码",
     "Log in": "登录",
     "Connecting to the database…": "正在连接数据库…",
-    "Still connecting to the database; please wait.": "仍在连接数据库，请稍候。",
+    "Still connecting to the database; you will be logged in when it answers.": "仍在连接数据库，连接成功后将自动登录。",
     "Enter your employee number and password.": "请输入员工号和密码。",
     "Enter your employee number.": "请输入员工号。",
     "Enter your password.": "请输入密码。",

@@ -41,6 +41,8 @@ class LoginScreen(OcrmScreen):
     def __init__(self) -> None:
         super().__init__(id="login")
         self._busy = False
+        # Enter pressed while the database was still connecting: log in once it answers.
+        self._submit_when_ready = False
 
     def compose(self) -> ComposeResult:
         with Center(id="login-center"):
@@ -77,6 +79,10 @@ class LoginScreen(OcrmScreen):
         # No logging in until the database has answered (and it answered well).
         self.query_one("#login-button", Button).disabled = state != "ready"
         self.refresh_bindings()
+        if state != "connecting" and self._submit_when_ready:
+            self._submit_when_ready = False
+            if state == "ready":
+                self.submit()
 
     def show_message(self, text: str) -> None:
         """Say something on the form (after logging out, for example)."""
@@ -112,7 +118,8 @@ class LoginScreen(OcrmScreen):
             return
         state = self.app.db_status  # type: ignore[attr-defined]
         if state == "connecting":
-            self._set_status(_("Still connecting to the database; please wait."), "busy")
+            self._submit_when_ready = True
+            self._set_status(_("Still connecting to the database; you will be logged in when it answers."), "busy")
             return
         if state == "failed":
             self._set_status(self.app.db_message, "error")  # type: ignore[attr-defined]
