@@ -1,0 +1,982 @@
+"""The demo branch network behind `ocrm demo`: realistic, deterministic for a seed, fast.
+
+What it builds: an organisation tree (1 head office, 2 tier-1 branches, 4 tier-2
+branches, 8 sub-branches, 20 outlets), staff of every role with demo passwords,
+products of every type, customers with Chinese names, valid resident ID numbers and
+unique mobiles, their accounts, 12 months of transactions on all six channels,
+monthly AUM snapshots consistent with the balances, tiers from the bank's thresholds,
+tags of every family, and a few service contacts and collaborators.
+
+How: the few reference rows (organisations, staff, products, tags) are ORM objects, so
+the audit listener records each of them; customers and everything below them are
+SQLAlchemy Core bulk inserts in chunks (an ORM object per row is ~10x slower), audited
+as one ``demo.load`` event with the counts. Secondary indexes of the big tables are
+dropped before the load and rebuilt after it (building an index once is much cheaper
+than keeping it up to date row by row).
+
+Interruption: the whole build is ONE transaction. Stopped half-way (Ctrl+C, a killed
+process, a full disk) it is rolled back — on SQLite by the rollback journal the next
+time the file is opened — and the database is as it was before: no organisations, so
+running `ocrm demo` again simply builds it again.
+
+Speed: every value comes from pools prepared once (names, counties, streets) and one
+``random.Random(seed)``; ID check digits, mobiles and pinyin are cheap string work.
+Faker is used only for its zh_CN name lists, never per row (~75 s per 1M rows). From
+50,000 customers the rows are generated in one worker process while this one writes
+(same random stream, same rows). Measured numbers: docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, Table, func, insert, select
+from sqlmodel import Session
+
+from ocrm_tui.db.models import (
+    Account,
+    AumSnapshot,
+    Customer,
+    CustomerCollaborator,
+    CustomerTag,
+    Organisation,
+    Product,
+    Role,
+    ServiceContact,
+    StaffUser,
+    Tag,
+    Transaction,
+)
+from ocrm_tui.i18n import _
+from ocrm_tui.services import audit
+from ocrm_tui.services.actor import Actor
+from ocrm_tui.services.auth import hash_password
+from ocrm_tui.services.clock import Clock, system_clock
+from ocrm_tui.services.errors import ValidationError
+from ocrm_tui.services.pinyin import pinyin_keys
+from ocrm_tui.services.settings import get_setting
+from ocrm_tui.services.tiers import tier_for
+
+DEFAULT_SEED = 20260101
+MAX_CUSTOMERS = 1_000_000
+CHUNK = 20_000  # customers per generated chunk (about 14 rows of other tables each)
+MONTHS = 12
+PARALLEL_FROM = 50_000  # customers from which rows are generated in a worker process (start-up ~1 s)
+
+# Tables loaded in bulk, in foreign-key order.
+BULK_TABLES: tuple[Table, ...] = (
+    Customer.__table__, Account.__table__, Transaction.__table__, AumSnapshot.__table__,  # type: ignore[attr-defined]
+    CustomerTag.__table__, CustomerCollaborator.__table__, ServiceContact.__table__,  # type: ignore[attr-defined]
+)
+TABLE_BY_NAME = {t.name: t for t in BULK_TABLES}
+
+# -- the branch network ------------------------------------------------------------------
+
+# (code, name, level, parent, city key)
+ORGS: list[tuple[str, str, str, str | None, str | None]] = [
+    ("HO", "总行", "head", None, None),
+    ("JS", "江苏省分行", "branch1", "HO", None),
+    ("ZJ", "浙江省分行", "branch1", "HO", None),
+    ("NJ", "南京分行", "branch2", "JS", "nj"),
+    ("SZ", "苏州分行", "branch2", "JS", "sz"),
+    ("HZ", "杭州分行", "branch2", "ZJ", "hz"),
+    ("NB", "宁波分行", "branch2", "ZJ", "nb"),
+    ("NJGL", "南京鼓楼支行", "subbranch", "NJ", "nj"),
+    ("NJJY", "南京建邺支行", "subbranch", "NJ", "nj"),
+    ("SZGS", "苏州姑苏支行", "subbranch", "SZ", "sz"),
+    ("SZYQ", "苏州工业园区支行", "subbranch", "SZ", "sz"),
+    ("HZXH", "杭州西湖支行", "subbranch", "HZ", "hz"),
+    ("HZBJ", "杭州滨江支行", "subbranch", "HZ", "hz"),
+    ("NBHS", "宁波海曙支行", "subbranch", "NB", "nb"),
+    ("NBYZ", "宁波鄞州支行", "subbranch", "NB", "nb"),
+]
+OUTLETS: dict[str, list[str]] = {
+    "NJGL": ["中山北路", "湖南路", "宁海路"],
+    "NJJY": ["河西万达", "奥体中心"],
+    "SZGS": ["观前街", "十全街", "石路"],
+    "SZYQ": ["金鸡湖", "星海街"],
+    "HZXH": ["文三路", "黄龙", "西溪"],
+    "HZBJ": ["江南大道", "长河"],
+    "NBHS": ["天一广场", "鼓楼", "南门"],
+    "NBYZ": ["钟公庙", "东部新城"],
+}
+# city key → (province code, prefecture code, province name, city name)
+CITIES = {
+    "nj": ("32", "3201", "江苏省", "南京市"),
+    "sz": ("32", "3205", "江苏省", "苏州市"),
+    "hz": ("33", "3301", "浙江省", "杭州市"),
+    "nb": ("33", "3302", "浙江省", "宁波市"),
+}
+NEIGHBOUR_PROVINCES = ("31", "34", "36", "37", "41")  # Shanghai, Anhui, Jiangxi, Shandong, Henan
+
+# (product_code, name, product_type, risk level)
+PRODUCTS: list[tuple[str, str, str, str | None]] = [
+    ("DEP-CUR", "活期储蓄", "deposit", "R1"),
+    ("DEP-3M", "三个月定期存款", "deposit", "R1"),
+    ("DEP-1Y", "一年期定期存款", "deposit", "R1"),
+    ("DEP-CD3Y", "三年期大额存单", "deposit", "R1"),
+    ("WM-30D", "稳盈30天理财", "wealth", "R2"),
+    ("WM-QTR", "季季盈理财", "wealth", "R2"),
+    ("WM-1Y", "年年丰理财", "wealth", "R3"),
+    ("WM-AGG", "进取增强理财", "wealth", "R4"),
+    ("FD-MMF", "货币市场基金A", "fund", "R1"),
+    ("FD-BOND", "稳健债券基金", "fund", "R2"),
+    ("FD-CSI300", "沪深300指数基金", "fund", "R4"),
+    ("FD-TECH", "科技成长混合基金", "fund", "R5"),
+    ("INS-ANN", "安心养老年金保险", "insurance", "R2"),
+    ("INS-LIFE", "福满终身寿险(分红型)", "insurance", "R3"),
+    ("LN-MORT", "个人住房贷款", "loan", None),
+    ("LN-CONS", "个人消费贷款", "loan", None),
+    ("LN-BIZ", "个人经营贷款", "loan", None),
+    ("CC-STD", "标准信用卡", "credit_card", None),
+    ("CC-PLAT", "白金信用卡", "credit_card", None),
+    ("MT-ACC", "如意积存金", "metal", "R3"),
+    ("MT-BAR", "实物投资金条", "metal", "R3"),
+]
+ACCOUNT_PREFIX = {"deposit": "622202", "wealth": "880101", "fund": "880201", "insurance": "880301",
+                  "loan": "770101", "credit_card": "625802", "metal": "880401"}
+ASSET_TYPES = ("deposit", "wealth", "fund", "insurance", "metal")  # count towards AUM; loans and cards do not
+
+# (name, family)
+TAGS: list[tuple[str, str]] = [
+    ("青年客户", "demographic"), ("中年客户", "demographic"), ("老年客户", "demographic"),
+    ("外地客户", "demographic"),
+    ("手机银行活跃", "behaviour"), ("理财偏好", "behaviour"), ("基金偏好", "behaviour"),
+    ("信用卡消费活跃", "behaviour"), ("柜面依赖", "behaviour"),
+    ("保守型", "attitude"), ("稳健型", "attitude"), ("进取型", "attitude"),
+    ("关注养老", "attitude"), ("关注子女教育", "attitude"),
+    ("家庭客户", "relationship"), ("代发工资客户", "relationship"), ("企业主圈层", "relationship"),
+    ("房贷客户", "custom"), ("基金定投意向", "custom"), ("出国金融需求", "custom"),
+]
+
+CHANNELS = ("mobile", "online", "atm", "pos", "counter", "phone")
+CHANNEL_WEIGHTS = (36, 14, 15, 15, 15, 5)
+STREETS = ("中山路", "人民路", "解放路", "建设路", "和平路", "新华路", "长江路", "湖滨路", "文化路", "学院路",
+           "青年路", "胜利路", "北京路", "延安路", "凤凰路", "东风路", "朝阳路", "滨江大道", "环城北路", "工业园路",
+           "幸福路", "光明路", "民主路", "健康路", "科技路", "花园路", "西湖大道", "运河路", "钱江路", "太湖路")
+COMMUNITIES = ("阳光花园", "锦绣家园", "翠苑", "金色港湾", "绿城桂花园", "香榭里", "万科城", "碧桂园",
+               "东方名苑", "湖畔居", "新城花园", "枫林湾", "名都小区", "世纪新村", "丽景苑")
+OCCUPATIONS = ("企业职员", "公务员", "教师", "医生", "护士", "工程师", "会计", "销售人员", "个体工商户",
+               "企业主", "退休人员", "自由职业者", "学生", "农民", "司机", "律师", "程序员", "厨师", "设计师", "军人")
+MARITAL = ("未婚", "已婚", "已婚", "已婚", "离异", "丧偶")
+EDUCATION = ("初中及以下", "高中/中专", "大专", "本科", "本科", "硕士", "博士")
+FAMILIES = ("单身", "夫妻二人", "三口之家", "三口之家", "四口之家", "三代同堂")
+FINANCIAL = ("收入稳定", "收入较高", "有房贷", "有车贷", "资产充裕", "收入一般")
+HOBBIES = ("旅游", "摄影", "阅读", "跑步", "高尔夫", "书法", "钓鱼", "瑜伽", "美食", "茶艺", "音乐", "登山")
+CONTACT_TIMES = ("工作日上午", "工作日下午", "工作日晚上", "周末")
+EMAIL_DOMAINS = ("qq.com", "163.com", "126.com", "sina.com", "139.com", "foxmail.com")
+MOBILE_PREFIXES = ("130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151", "152",
+                   "153", "155", "156", "157", "158", "159", "166", "173", "175", "176", "177", "178", "180",
+                   "181", "182", "183", "184", "185", "186", "187", "188", "189", "191", "198", "199")
+MERCHANTS = ("苏果超市", "华润万家", "永辉超市", "中石化加油站", "肯德基", "星巴克", "银泰百货", "京东商城",
+             "美团外卖", "滴滴出行", "国家电网", "中国移动", "携程旅行", "万达影城")
+# (memo, direction) per channel
+MEMOS = {
+    "counter": (("现金存入", "in"), ("现金支取", "out"), ("转账汇款", "out"), ("定期存入", "in"), ("理财申购", "out")),
+    "atm": (("ATM取款", "out"), ("ATM存款", "in")),
+    "pos": (("POS消费", "out"), ("POS消费", "out"), ("退货退款", "in")),
+    "phone": (("电话银行转账", "out"), ("信用卡还款", "out")),
+    "online": (("网银转账", "out"), ("网银转入", "in"), ("基金申购", "out"), ("理财赎回", "in")),
+    "mobile": (("手机银行转账", "out"), ("工资", "in"), ("转入", "in"), ("缴费", "out"), ("理财申购", "out")),
+}
+
+# Staff per node (role, count, skills cycle); employee numbers by role letter.
+STAFF_PLAN = {
+    "head": [("admin", 2), ("manager", 1)],
+    "branch1": [("manager", 1)],
+    "branch2": [("manager", 1)],
+    "subbranch": [("manager", 1), ("rm", 1)],
+    "outlet": [("teller", 2), ("rm", 2)],
+}
+RM_SKILLS = ("wealth", "loan", "credit_card", "wealth,fund", "", "insurance")
+ROLE_LETTER = {"teller": "T", "rm": "R", "manager": "M", "admin": "A"}
+
+
+# -- results -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemoStaff:
+    employee_no: str
+    name: str
+    role: str
+    org_code: str
+    org_name: str
+    skills: str
+    password: str
+
+
+@dataclass
+class TableLoad:
+    rows: int = 0
+    seconds: float = 0.0  # time spent writing to the database
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class DemoSummary:
+    customers: int
+    seed: int
+    staff: list[DemoStaff]
+    tables: dict[str, TableLoad] = field(default_factory=dict)
+    orgs: int = 0
+    products: int = 0
+    tags: int = 0
+    generate_seconds: float = 0.0  # building row values in Python
+    index_seconds: float = 0.0  # rebuilding secondary indexes
+    total_seconds: float = 0.0
+
+    @property
+    def bulk_rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+
+# progress(stage, done, total, rows written so far); stage: setup / customers / indexes / done
+Progress = Callable[[str, int, int, int], None]
+
+
+class BulkWriter(Protocol):
+    def write(self, conn: Connection, table: Table, rows: list[dict]) -> None: ...
+
+
+class CoreWriter:
+    """SQLAlchemy Core executemany (``insert(table)`` with a list of dicts)."""
+
+    def write(self, conn: Connection, table: Table, rows: list[dict]) -> None:
+        conn.execute(insert(table), rows)
+
+
+class SqliteTupleWriter:
+    """Core's ``exec_driver_sql`` executemany of tuples: what `ocrm demo` uses on SQLite.
+
+    Core's ``insert()`` spends about two thirds of a 1M-customer load building parameter
+    dictionaries row by row; here each value goes through its column type's own bind
+    processor (so it is stored exactly as the ORM would store it) and the driver's
+    executemany does the rest.
+    """
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, list[tuple[int, Callable]]]] = {}
+
+    def _plan(self, conn: Connection, table: Table, keys: tuple[str, ...]):
+        plan = self._plans.get((table.name, keys))
+        if plan is None:
+            sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
+            procs = [(i, proc) for i, k in enumerate(keys)
+                     if (proc := table.c[k].type.bind_processor(conn.dialect)) is not None]
+            plan = self._plans[(table.name, keys)] = (sql, procs)
+        return plan
+
+    def write(self, conn: Connection, table: Table, rows: list[dict]) -> None:
+        keys = tuple(rows[0])
+        sql, procs = self._plan(conn, table, keys)
+        get = itemgetter(*keys)
+        if procs:
+            tuples = []
+            for r in rows:
+                values = list(get(r))
+                for i, proc in procs:
+                    if values[i] is not None:
+                        values[i] = proc(values[i])
+                tuples.append(tuple(values))
+        else:
+            tuples = [get(r) for r in rows] if len(keys) > 1 else [(get(r),) for r in rows]
+        conn.exec_driver_sql(sql, tuples)
+
+
+# -- reference data, prepared once ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _County:
+    code: str
+    start: int
+    end: int
+
+
+def _parse_loc_dat() -> list[tuple[str, str, str, int, int]]:
+    """(province code, 4-digit code, county name, valid from, valid to) from stdnum's loc.dat."""
+    import stdnum
+
+    path = Path(stdnum.__file__).parent / "cn" / "loc.dat"
+    out = []
+    province = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith(" "):
+            province = line.split()[0]
+            continue
+        code, _sep, rest = line.strip().partition(" ")
+        names = rest.split("=", 1)[1].strip('"')
+        for piece in names.split(","):
+            start, end = 0, 9999
+            if piece.startswith("["):
+                span, piece = piece[1:].split("]", 1)
+                a, b = span.split("-")
+                start, end = int(a or 0), int(b or 9999)
+            out.append((province, code, piece, start, end))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _county_pools() -> tuple[dict[str, list[_County]], dict[str, list[str]]]:
+    """Counties by province (for ID numbers) and today's districts by prefecture (for addresses)."""
+    by_province: dict[str, list[_County]] = {}
+    districts: dict[str, list[str]] = {}
+    for province, code, name, start, end in _parse_loc_dat():
+        if code.endswith("00") or name in ("市辖区", "市区", "郊区") or not name:
+            continue
+        by_province.setdefault(province, []).append(_County(province + code, start, end))
+        if end == 9999 and name.endswith(("区", "县", "市")):
+            districts.setdefault(province + code[:2], []).append(name)
+    return by_province, districts
+
+
+@lru_cache(maxsize=1)
+def _name_pools() -> tuple[list[str], list[float], list[str], list[str], list[str], list[str]]:
+    """Surnames with cumulative weights and given-name parts, from Faker's zh_CN lists."""
+    from faker.providers.person.zh_CN import Provider  # data only: no Faker instance
+
+    surnames = list(Provider.last_names.keys())
+    cum, total = [], 0.0
+    for w in Provider.last_names.values():
+        total += w
+        cum.append(total)
+    male = list(Provider.first_names_male)
+    female = list(Provider.first_names_female)
+    male_chars = sorted({c for n in male for c in n})
+    female_chars = sorted({c for n in female for c in n})
+    return surnames, cum, male, female, male_chars, female_chars
+
+
+def person_name(rng: random.Random, male: bool) -> str:
+    """A Chinese name: a surname by its real frequency, a one- or two-character given name."""
+    surnames, cum, male_names, female_names, male_chars, female_chars = _name_pools()
+    surname = rng.choices(surnames, cum_weights=cum)[0]
+    if rng.random() < 0.5:
+        given = rng.choice(male_names if male else female_names)
+    else:
+        chars = male_chars if male else female_chars
+        given = rng.choice(chars) + rng.choice(chars)
+    return surname + given
+
+
+def check_digit(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check digit of a resident ID number's first 17 digits."""
+    c = (1 - 2 * int(first17, 13)) % 11
+    return "X" if c == 10 else str(c)
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+# -- the generator -------------------------------------------------------------------------
+
+@dataclass
+class _Outlet:
+    id: int
+    code: str
+    city: str
+    rm_ids: list[int]
+    teller_ids: list[int]
+
+
+class _Generator:
+    """Rows of the bulk tables for customers [start, stop), deterministic for the seed."""
+
+    def __init__(self, seed: int, customers: int, now: datetime, thresholds: dict, outlets: list[_Outlet],
+                 products: dict[str, list[tuple[int, str]]], tag_ids: dict[str, int]):
+        self.rng = random.Random(seed)
+        self.n = customers
+        self.now = now
+        self.thresholds = thresholds
+        self.outlets = outlets
+        self.products = products  # product_type → [(id, code)]
+        self.tag_ids = tag_ids
+        self.by_province, self.districts = _county_pools()
+        self.provinces = sorted(self.by_province)
+        self.seen_ids: set[str] = set()
+        self.account_id = 0
+        self.mobile_prefixes = list(MOBILE_PREFIXES)
+        self.rng.shuffle(self.mobile_prefixes)
+        # Unique mobiles: customer k gets prefix k % P and a suffix from an affine bijection of k // P.
+        self.mobile_mult = self.rng.randrange(10_000_001, 99_999_999) | 1
+        while self.mobile_mult % 5 == 0:
+            self.mobile_mult += 2
+        self.mobile_add = self.rng.randrange(100_000_000)
+        today = now.date()
+        self.today = today
+        self.months = [_add_months(date(today.year, today.month, 1), -k) for k in range(MONTHS - 1, -1, -1)]
+        self.year_start_ts = (now - timedelta(days=365)).timestamp()
+        t = thresholds
+        # Daily-average AUM ranges per tier, from the bank's thresholds (so tiers hold for any policy).
+        self.tier_ranges = {
+            "mass": (100, t["vip"] * 0.98),
+            "vip": (t["vip"], t["wealth"] * 0.98),
+            "wealth": (t["wealth"], t["private"] * 0.98),
+            "private": (t["private"], t["private"] * 5),
+        }
+        self.contact_pool: dict[int, list[int]] = {o.id: [] for o in outlets}  # outlet → a few customer ids
+        self.collaborators: list[dict] = []
+        self.customer_org: dict[int, int] = {}
+
+    # one customer's identity -------------------------------------------------------------
+    def _name(self, male: bool) -> str:
+        return person_name(self.rng, male)
+
+    def _id_number(self, home_province: str, birth: date, male: bool) -> str:
+        rng = self.rng
+        u = rng.random()
+        if u < 0.65:
+            province = home_province
+        elif u < 0.8:
+            province = rng.choice(NEIGHBOUR_PROVINCES)
+        else:
+            province = rng.choice(self.provinces)
+        pool = self.by_province[province]
+        year = birth.year
+        county = rng.choice(pool)
+        tries = 0
+        while not (county.start <= year <= county.end):
+            county = rng.choice(pool)
+            tries += 1
+            if tries > 50:  # pragma: no cover - every province has counties valid in every year
+                pool = self.by_province[home_province]
+        body = f"{county.code}{year:04d}{birth.month:02d}{birth.day:02d}"
+        seq = rng.randrange(500) * 2 + (1 if male else 0)  # order code: odd for men, even for women
+        while True:
+            first17 = f"{body}{seq:03d}"
+            number = first17 + check_digit(first17)
+            if number not in self.seen_ids:
+                self.seen_ids.add(number)
+                return number
+            seq = (seq + 2) % 1000
+
+    def _mobile(self, k: int) -> str:
+        p = len(self.mobile_prefixes)
+        suffix = ((k // p) * self.mobile_mult + self.mobile_add) % 100_000_000
+        return f"{self.mobile_prefixes[k % p]}{suffix:08d}"
+
+    # the chunk ------------------------------------------------------------------------------
+    def chunk(self, start: int, stop: int) -> dict[str, list[dict]]:
+        rng = self.rng
+        rand = rng.random
+        randrange = rng.randrange
+        choice = rng.choice
+        now = self.now
+        thresholds = self.thresholds
+        customers: list[dict] = []
+        accounts: list[dict] = []
+        txns: list[dict] = []
+        snaps: list[dict] = []
+        ctags: list[dict] = []
+        tag = self.tag_ids
+        products = self.products
+        months = self.months
+        today = self.today
+        utc = timezone.utc
+        for k in range(start, stop):
+            cid = k + 1
+            outlet = choice(self.outlets)
+            province, prefecture, province_name, city_name = CITIES[outlet.city]
+            male = rand() < 0.5
+            age = int(18 + min(67, abs(rng.gauss(0, 1)) * 22 + rand() * 12))
+            birth = date.fromordinal(date(today.year - age, 1, 1).toordinal() + randrange(365))
+            if birth > _add_years(today, -18):
+                birth = _add_years(today, -18) - timedelta(days=randrange(1, 300))
+            age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+            name = self._name(male)
+            full, initials = pinyin_keys(name)
+            id_number = self._id_number(province, birth, male)
+            rm_id = choice(outlet.rm_ids) if rand() < 0.78 else None
+            # Tier first, then a daily-average AUM inside that tier's range (log-uniform).
+            if k == 0:
+                tier_goal = "private"
+            elif k == 1:
+                tier_goal = "wealth"
+            elif k == 2:
+                tier_goal = "vip"
+            else:
+                u = rand()
+                tier_goal = "private" if u < 0.006 else "wealth" if u < 0.07 else "vip" if u < 0.30 else "mass"
+            lo, hi = self.tier_ranges[tier_goal]
+            avg_cents = int(lo * (hi / lo) ** rand() * 100)
+            end_cents = int(avg_cents * (0.95 + rand() * 0.1))
+            risk = None if rand() < 0.15 else min(5, max(1, int(rng.gauss(2.6 + (0.5 if tier_goal in ("wealth", "private") else 0) - (age > 60) * 0.8, 1.0) + 0.5)))
+            occupation = "退休人员" if age >= 62 and rand() < 0.8 else ("学生" if age < 23 and rand() < 0.6 else choice(OCCUPATIONS))
+            district = choice(self.districts.get(prefecture, [city_name]))
+            email = None
+            if rand() < 0.3:
+                email = f"{full}{randrange(1, 9999)}@{choice(EMAIL_DOMAINS)}"
+            aum_avg = _money(avg_cents)
+            customers.append({
+                "id": cid,
+                "customer_no": f"{9_100_000_000 + cid}",
+                "name": name, "name_pinyin": full, "name_initials": initials,
+                "gender": "M" if male else "F", "birth_date": birth,
+                "id_type": "居民身份证", "id_number": id_number,
+                "mobile": self._mobile(k), "email": email,
+                "address": f"{province_name}{city_name}{district}{choice(STREETS)}{randrange(1, 999)}号{choice(COMMUNITIES)}{randrange(1, 30)}幢{randrange(1, 28)}0{randrange(1, 5)}室",
+                "occupation": occupation,
+                "marital_status": None if rand() < 0.2 else ("未婚" if age < 25 else choice(MARITAL)),
+                "education": None if rand() < 0.25 else choice(EDUCATION),
+                "family": None if rand() < 0.4 else choice(FAMILIES),
+                "financial_status": None if rand() < 0.5 else choice(FINANCIAL),
+                "risk_preference": risk,
+                "hobbies": None if rand() < 0.6 else "、".join(sorted({choice(HOBBIES), choice(HOBBIES)})),
+                "preferred_contact_time": None if rand() < 0.5 else choice(CONTACT_TIMES),
+                "org_id": outlet.id, "rm_id": rm_id,
+                "tier": tier_for(aum_avg, thresholds), "tier_manual": False,
+                "aum": _money(end_cents), "aum_daily_avg": aum_avg,
+                "created_at": now, "updated_at": now, "version": 1,
+            })
+            # Accounts: a current account always, others by tier; asset balances sum to the AUM.
+            rich = ("mass", "vip", "wealth", "private").index(tier_goal)
+            held = [("deposit", 0)]
+            if rand() < 0.35:
+                held.append(("deposit", 1 + randrange(3)))
+            if rand() < (0.06, 0.45, 0.8, 0.95)[rich]:
+                held.append(("wealth", randrange(4)))
+            if rand() < (0.08, 0.35, 0.6, 0.8)[rich]:
+                held.append(("fund", randrange(4)))
+            if rand() < (0.04, 0.2, 0.35, 0.5)[rich]:
+                held.append(("insurance", randrange(2)))
+            if rand() < (0.02, 0.08, 0.15, 0.3)[rich]:
+                held.append(("metal", randrange(2)))
+            weights = [0.1 + rand() for _ in held]
+            wsum = sum(weights)
+            shares = [int(end_cents * w / wsum) for w in weights]
+            shares[0] += end_cents - sum(shares)
+            acct_ids: list[int] = []
+            card_id = None
+            has_mortgage = False
+            for (ptype, idx), cents in zip(held, shares):
+                pid, code = products[ptype][idx]
+                self.account_id += 1
+                aid = self.account_id
+                acct_ids.append(aid)
+                opened = today - timedelta(days=randrange(30, 3650))
+                matures = None
+                if code.startswith(("DEP-3M", "DEP-1Y", "DEP-CD", "WM-")) and code != "DEP-CUR":
+                    matures = today + timedelta(days=randrange(1, 720))
+                accounts.append({"id": aid, "account_no": f"{ACCOUNT_PREFIX[ptype]}{aid:013d}", "customer_id": cid,
+                                 "product_id": pid, "currency": "CNY", "balance": _money(cents),
+                                 "opened_on": opened, "matures_on": matures, "status": "active"})
+            for ptype, p, lo_c, hi_c in (("loan", 0.12, 5_000_000, 200_000_000), ("credit_card", 0.35, 0, 3_000_000)):
+                if rand() < p:
+                    idx = 0 if ptype == "loan" and rand() < 0.7 else randrange(len(products[ptype]))
+                    pid, code = products[ptype][idx]
+                    self.account_id += 1
+                    aid = self.account_id
+                    if ptype == "credit_card":
+                        card_id = aid
+                    else:
+                        has_mortgage = code == "LN-MORT"
+                    accounts.append({"id": aid, "account_no": f"{ACCOUNT_PREFIX[ptype]}{aid:013d}", "customer_id": cid,
+                                     "product_id": pid, "currency": "CNY", "balance": _money(randrange(lo_c, hi_c)),
+                                     "opened_on": today - timedelta(days=randrange(30, 3650)),
+                                     "matures_on": today + timedelta(days=randrange(365, 9000)) if ptype == "loan" else None,
+                                     "status": "active"})
+            # Twelve month-ends walked backwards from today's AUM; daily averages between them.
+            declining = rand() < 0.05
+            ends = [end_cents]
+            for _m in range(MONTHS - 1):
+                g = (0.86 + rand() * 0.09) if declining and len(ends) <= 3 else (0.94 + rand() * 0.13)
+                ends.append(int(ends[-1] / g))
+            ends.reverse()
+            prev = int(ends[0] * (0.96 + rand() * 0.06))
+            for m, month in enumerate(months):
+                avg = avg_cents if m == MONTHS - 1 else int((prev + ends[m]) / 2 * (0.98 + rand() * 0.04))
+                snaps.append({"customer_id": cid, "month": month, "aum": _money(ends[m]), "aum_daily_avg": _money(avg)})
+                prev = ends[m]
+            # Transactions over the last year on every channel.
+            n_txn = randrange(21)
+            mobile_n = pos_n = counter_n = 0
+            scale = (3000, 12000, 40000, 120000)[rich]
+            for _t in range(n_txn):
+                channel = _CHANNEL_DRAW[int(rand() * _CHANNEL_N)]
+                memo, direction = choice(MEMOS[channel])
+                if channel == "pos":
+                    pos_n += 1
+                    aid = card_id or acct_ids[0]
+                    counterparty = choice(MERCHANTS)
+                else:
+                    aid = acct_ids[0] if rand() < 0.8 else choice(acct_ids)
+                    counterparty = None if rand() < 0.5 else choice(MERCHANTS) if direction == "out" and rand() < 0.3 else None
+                    if channel == "mobile":
+                        mobile_n += 1
+                    elif channel == "counter":
+                        counter_n += 1
+                txns.append({
+                    "txn_id": None, "account_id": aid, "customer_id": cid,
+                    "posted_at": datetime.fromtimestamp(self.year_start_ts + rand() * 31_536_000, utc),
+                    "amount": _money(int(scale * (0.02 + rand() * rand() * 3) * 100) + 100),
+                    "direction": direction, "channel": channel, "counterparty": counterparty, "memo": memo,
+                })
+            # Tags of every family, from what was generated.
+            tags = [tag["青年客户"] if age < 35 else tag["中年客户"] if age < 60 else tag["老年客户"]]
+            if id_number[:2] != province:
+                tags.append(tag["外地客户"])
+            if mobile_n >= 4:
+                tags.append(tag["手机银行活跃"])
+            if counter_n >= 3:
+                tags.append(tag["柜面依赖"])
+            if pos_n >= 3 and card_id:
+                tags.append(tag["信用卡消费活跃"])
+            types_held = {t for t, _i in held}
+            if "wealth" in types_held:
+                tags.append(tag["理财偏好"])
+            if "fund" in types_held:
+                tags.append(tag["基金偏好"])
+            if risk is not None:
+                tags.append(tag["保守型"] if risk <= 2 else tag["稳健型"] if risk == 3 else tag["进取型"])
+            if age > 50 and rand() < 0.3:
+                tags.append(tag["关注养老"])
+            if 28 < age < 50 and rand() < 0.15:
+                tags.append(tag["关注子女教育"])
+            if rand() < 0.25:
+                tags.append(tag["家庭客户"])
+            if occupation in ("企业职员", "公务员", "教师", "医生", "护士", "工程师") and rand() < 0.5:
+                tags.append(tag["代发工资客户"])
+            if occupation in ("企业主", "个体工商户"):
+                tags.append(tag["企业主圈层"])
+            if has_mortgage:
+                tags.append(tag["房贷客户"])
+            if rand() < 0.05:
+                tags.append(tag["基金定投意向"])
+            if rand() < 0.02:
+                tags.append(tag["出国金融需求"])
+            for tid in tags:
+                ctags.append({"tag_id": tid, "customer_id": cid, "created_at": now, "created_by": None})
+            pool = self.contact_pool[outlet.id]
+            if len(pool) < 12:
+                pool.append(cid)
+            if rm_id is not None and len(outlet.rm_ids) > 1 and rand() < 0.005:
+                other = choice([r for r in outlet.rm_ids if r != rm_id])
+                self.collaborators.append({"customer_id": cid, "user_id": other, "created_at": now})
+        return {"customer": customers, "account": accounts, "txn": txns, "aum_snapshot": snaps, "customer_tag": ctags}
+
+    def contacts(self) -> list[dict]:
+        """Counter visits for every teller and calls for every RM, with customers of their outlet."""
+        rows = []
+        rng = self.rng
+        for outlet in self.outlets:
+            pool = self.contact_pool[outlet.id]
+            if not pool:
+                continue
+            for uid, kind, n in [(t, "counter", 5) for t in outlet.teller_ids] + [(r, "phone", 3) for r in outlet.rm_ids]:
+                for cid in rng.sample(pool, min(n, len(pool))):
+                    rows.append({"customer_id": cid, "user_id": uid, "kind": kind,
+                                 "at": self.now - timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(0, 600)),
+                                 "note": "柜面业务办理" if kind == "counter" else "电话回访"})
+        return rows
+
+
+# One entry per weight unit: drawing a channel is one index (random.choices costs ~5x more).
+_CHANNEL_DRAW = tuple(c for c, w in zip(CHANNELS, CHANNEL_WEIGHTS) for _i in range(w))
+_CHANNEL_N = len(_CHANNEL_DRAW)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, 1)
+
+
+def _add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+# -- generating in this process or in a worker process ---------------------------------------
+
+def _chunks_here(gen_args: tuple, chunk: int) -> Iterator[tuple]:
+    gen = _Generator(*gen_args)
+    n = gen.n
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        yield ("chunk", stop, gen.chunk(start, stop))
+    yield ("end", gen.collaborators, gen.contacts())
+
+
+def _worker_main(gen_args: tuple, chunk: int, queue) -> None:  # pragma: no cover - runs in the worker
+    for item in _chunks_here(gen_args, chunk):
+        queue.put(item)
+
+
+def _chunks_in_worker(gen_args: tuple, chunk: int) -> Iterator[tuple]:
+    """The same rows, in the same order, generated by one worker process.
+
+    With two cores, generating rows (Python) and writing them (SQLAlchemy + the database)
+    overlap: the next chunk is built while this one is written. One worker keeps one
+    random stream, so the output is identical to generating here.
+    """
+    import multiprocessing as mp
+    import queue as queue_mod
+
+    ctx = mp.get_context("spawn")  # no inherited database connections or threads
+    q = ctx.Queue(maxsize=2)
+    proc = ctx.Process(target=_worker_main, args=(gen_args, chunk, q), daemon=True, name="ocrm-demo-generator")
+    proc.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=1.0)
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    raise RuntimeError("the demo generator process stopped unexpectedly") from None
+                continue
+            yield item
+            if item[0] == "end":
+                return
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+
+
+# -- building --------------------------------------------------------------------------------
+
+def demo_passwords() -> dict[str, str]:
+    """One fresh password per role for this demo (printed once, never stored in clear)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return {role.value: f"{role.value}-{''.join(secrets.choice(alphabet) for _ in range(8))}" for role in Role}
+
+
+def _secondary_indexes(table: Table):
+    return [ix for ix in table.indexes if not ix.unique]
+
+
+def _sqlite_pragmas(conn: Connection, **values) -> dict[str, object]:
+    """Set connection pragmas outside any transaction; return what they were."""
+    import sqlite3
+
+    raw = conn.connection.driver_connection
+    old = {}
+    for name, value in values.items():
+        old[name] = raw.execute(f"PRAGMA {name}").fetchone()[0]
+        try:
+            raw.execute(f"PRAGMA {name}={value}").fetchall()
+        except sqlite3.OperationalError:  # another process has the file open in WAL: load in WAL
+            pass
+    return old
+
+
+def build_demo(
+    db,
+    *,
+    customers: int = 2000,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    actor: Actor | None = None,
+    clock: Clock = system_clock,
+    writer: BulkWriter | None = None,
+    chunk: int | None = None,
+    parallel: bool | None = None,
+) -> DemoSummary:
+    """Fill an empty database (no organisations yet) with the demo; one transaction.
+
+    Returns the summary with the staff and their demo passwords, to be shown once.
+    Raises ValidationError when the database already holds organisations or N is out of range.
+    """
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise ValidationError(_("The number of customers must be between 1 and {max}", max=f"{MAX_CUSTOMERS:,}"),
+                              field="customers")
+    actor = actor or Actor.system()
+    writer = writer or (SqliteTupleWriter() if db.is_sqlite else CoreWriter())
+    # Chunks of about 2% for a progress bar that moves; at most CHUNK (memory). The chunking
+    # does not change the rows: one random stream runs through all customers in order.
+    chunk = chunk or min(CHUNK, max(500, customers // 50))
+    report = progress or (lambda *_a: None)
+    t_start = time.perf_counter()
+    now = clock().astimezone(timezone.utc)
+    passwords = demo_passwords()
+    sqlite = db.is_sqlite
+    if sqlite:
+        # Leaving WAL needs the only connection to the file: close idle pooled ones.
+        db.engine.dispose()
+    with db.engine.connect() as conn:
+        conn.execution_options(ocrm_write=True)
+        restore: dict[str, object] = {}
+        if sqlite:
+            # A rollback journal instead of WAL for the load: pages appended to a file are
+            # not journalled, so the bulk is written once (WAL would write it twice) and an
+            # interrupted load still rolls back. Foreign keys are correct by construction.
+            restore = _sqlite_pragmas(conn, journal_mode="DELETE", foreign_keys="OFF", cache_size=-262144)
+        try:
+            summary = _build(conn, customers=customers, seed=seed, report=report, actor=actor, clock=clock,
+                             writer=writer, chunk=chunk, now=now, passwords=passwords, sqlite=sqlite,
+                             parallel=parallel)
+        finally:
+            if sqlite:
+                if conn.in_transaction():
+                    conn.rollback()
+                _sqlite_pragmas(conn, journal_mode="WAL", foreign_keys=restore.get("foreign_keys", 1),
+                                cache_size=restore.get("cache_size", -2000))
+        if not sqlite:
+            conn.rollback()
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in BULK_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table.name}")
+    summary.total_seconds = time.perf_counter() - t_start
+    report("done", customers, customers, summary.bulk_rows)
+    return summary
+
+
+def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, chunk, now, passwords, sqlite,
+           parallel) -> DemoSummary:
+    report("setup", 0, customers, 0)
+    with Session(bind=conn, expire_on_commit=False) as s:
+        audit.acting_as(s, actor, clock=clock)
+        if s.scalar(select(func.count()).select_from(Organisation)):
+            raise ValidationError(_("The database already holds organisations; the demo is built only into an empty database."))
+        summary = DemoSummary(customers=customers, seed=seed, staff=[])
+        rng = random.Random(seed ^ 0x5EED)
+        # Organisations.
+        by_code: dict[str, Organisation] = {}
+        tree = list(ORGS)
+        for sub, names in OUTLETS.items():
+            city = next(c for code, _n, _l, _p, c in ORGS if code == sub)
+            city_name = CITIES[city][3].rstrip("市")
+            for i, street in enumerate(names, 1):
+                tree.append((f"{sub}{i:02d}", f"{city_name}{street}网点", "outlet", sub, city))
+        for code, name, level, parent, city in tree:
+            p = by_code.get(parent) if parent else None
+            org = Organisation(code=code, name=name, level=level, parent_id=p.id if p else None,
+                               path=f"{p.path if p else '/'}{code}/", created_at=now)
+            s.add(org)
+            s.flush()
+            by_code[code] = org
+        summary.orgs = len(tree)
+        # Staff. Hashing a password costs ~0.15 s (argon2id), so each role's one demo
+        # password is hashed once and that hash shared by the role's staff: ~100 users in
+        # ~0.6 s instead of ~15 s. Each still logs in with the password printed for the role.
+        hashes = {role: hash_password(pw) for role, pw in passwords.items()}
+        numbers = {r: 0 for r in ROLE_LETTER}
+        staff_rows: list[tuple[StaffUser, Organisation]] = []
+        for code, _name, level, _parent, _city in tree:
+            org = by_code[code]
+            for role, count in STAFF_PLAN[level]:
+                for _i in range(count):
+                    numbers[role] += 1
+                    skills = RM_SKILLS[numbers[role] % len(RM_SKILLS)] if role == "rm" else ""
+                    user = StaffUser(employee_no=f"{ROLE_LETTER[role]}{numbers[role]:04d}",
+                                     name=person_name(rng, rng.random() < 0.5), role=role, org_id=org.id, skills=skills,
+                                     password_hash=hashes[role], password_changed_at=now, created_at=now, updated_at=now)
+                    s.add(user)
+                    staff_rows.append((user, org))
+        s.flush()
+        summary.staff = [DemoStaff(u.employee_no, u.name, u.role, o.code, o.name, u.skills, passwords[u.role])
+                         for u, o in staff_rows]
+        outlets = []
+        for code, _name, level, parent, city in tree:
+            if level == "outlet":
+                org = by_code[code]
+                here = [u for u, o in staff_rows if o.id == org.id]
+                outlets.append(_Outlet(org.id, code, city or "nj", [u.id for u in here if u.role == "rm"],
+                                       [u.id for u in here if u.role == "teller"]))
+        # Products and tags (reused when they already exist, e.g. from an import).
+        products: dict[str, list[tuple[int, str]]] = {}
+        existing = {p.product_code: p for p in s.scalars(select(Product))}
+        for code, name, ptype, risk in PRODUCTS:
+            p = existing.get(code)
+            if p is None:
+                p = Product(product_code=code, name=name, product_type=ptype, risk_level=risk)
+                s.add(p)
+                summary.products += 1
+            s.flush()
+            products.setdefault(ptype, []).append((p.id, code))
+        existing_tags = {t.name: t for t in s.scalars(select(Tag))}
+        tag_ids = {}
+        for name, family in TAGS:
+            t = existing_tags.get(name)
+            if t is None:
+                t = Tag(name=name, family=family, created_at=now)
+                s.add(t)
+                summary.tags += 1
+            s.flush()
+            tag_ids[name] = t.id
+        thresholds = get_setting(s, "tier.thresholds")
+
+        # Bulk load.
+        conn = s.connection()
+        dropped = []
+        for table in BULK_TABLES:
+            for ix in _secondary_indexes(table):
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {ix.name}")
+                dropped.append(ix)
+        loads = {t.name: TableLoad() for t in BULK_TABLES}
+        summary.tables = loads
+        txn_seq = 0
+        txn_prefix = f"TX{now:%Y}"
+        written = 0
+
+        def write(table_name: str, rows: list[dict]) -> None:
+            nonlocal written
+            if not rows:
+                return
+            table = TABLE_BY_NAME[table_name]
+            t0 = time.perf_counter()
+            for i in range(0, len(rows), 50_000):
+                writer.write(conn, table, rows[i:i + 50_000])
+            loads[table_name].seconds += time.perf_counter() - t0
+            loads[table_name].rows += len(rows)
+            written += len(rows)
+
+        gen_args = (seed, customers, now, thresholds, outlets, products, tag_ids)
+        use_worker = parallel if parallel is not None else (customers >= PARALLEL_FROM and (os.cpu_count() or 1) > 1)
+        stream = _chunks_in_worker(gen_args, chunk) if use_worker else _chunks_here(gen_args, chunk)
+        report("customers", 0, customers, 0)
+        try:
+            while True:
+                t0 = time.perf_counter()
+                item = next(stream)
+                if item[0] == "end":
+                    _tag, collaborators, contacts = item
+                    break
+                _tag, stop, rows = item
+                for r in rows["txn"]:
+                    txn_seq += 1
+                    r["txn_id"] = f"{txn_prefix}{txn_seq:012d}"
+                # Generating rows here, or waiting for the worker's next chunk.
+                summary.generate_seconds += time.perf_counter() - t0
+                for name in ("customer", "account", "txn", "aum_snapshot", "customer_tag"):
+                    write(name, rows[name])
+                report("customers", stop, customers, written)
+        finally:
+            stream.close()
+        write("customer_collaborator", collaborators)
+        write("service_contact", contacts)
+        report("indexes", customers, customers, written)
+        t0 = time.perf_counter()
+        for ix in dropped:
+            ix.create(conn)
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            for table in ("customer", "account", "txn", "service_contact"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+        summary.index_seconds = time.perf_counter() - t0
+        audit.log_event(s, "demo.load", "demo", None, {
+            "customers": customers, "seed": seed, "organisations": summary.orgs, "staff": len(summary.staff),
+            **{name: load.rows for name, load in loads.items()},
+        })
+        s.commit()
+    return summary

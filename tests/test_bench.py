@@ -1,0 +1,63 @@
+"""A tiny run of `python -m bench` so that the benchmark code cannot rot."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from bench.__main__ import main
+
+NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
+
+
+def row(report: str, benchmark: str, backend: str, item: str) -> list[str]:
+    for line in report.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:3] == [benchmark, backend, item]:
+            return cells
+    raise AssertionError(f"no row {benchmark}/{backend}/{item} in\n{report}")
+
+
+def test_a_tiny_benchmark_run_writes_the_report(tmp_path, monkeypatch):
+    backends = ["sqlite"]
+    pg = os.environ.get("OCRM_TEST_POSTGRES_URL")
+    if pg:
+        monkeypatch.setenv("OCRM_BENCH_POSTGRES_URL", pg)
+        backends.append("postgres")
+    out = tmp_path / "BENCHMARKS.md"
+    assert main(["--customers", "200", "--quick", "--out", str(out), "--backends", ",".join(backends),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    report = out.read_text(encoding="utf-8")
+
+    for label in ("CPU", "Cores", "RAM", "Python", "SQLite", "PostgreSQL", "Date"):
+        assert re.search(rf"^\| {label} \| .+ \|$", report, re.M), label
+    for backend in backends:
+        for table in ("customer", "account", "txn", "aum_snapshot", "customer_tag"):
+            cells = row(report, "demo", backend, table)
+            median, p95, baseline, base_median, ratio = cells[4], cells[5], cells[6], cells[7], cells[9]
+            assert re.fullmatch(NUMBER, median) and re.fullmatch(NUMBER, p95), cells
+            assert baseline in ("sqlite3 executemany", "psycopg COPY")
+            assert re.fullmatch(NUMBER, base_median), cells
+            assert re.fullmatch(NUMBER + "×", ratio), cells
+            assert "rows/s" in cells[11]
+        whole = row(report, "demo", backend, "whole demo, 200 customers")
+        assert re.fullmatch(NUMBER, whole[4]) and "rows/s end to end" in whole[11]
+    startup = row(report, "startup", "sqlite", "ocrm tui → login screen")
+    if "not measured yet" not in startup[11]:
+        assert re.fullmatch(NUMBER, startup[4]) and re.fullmatch(NUMBER, startup[7]), startup
+        assert "target" in startup[11]
+    assert "<!-- recorded-runs:start -->" in report
+
+    # a hand-kept section survives the next run
+    out.write_text(report.replace("(none yet)", "kept by hand"), encoding="utf-8")
+    assert main(["--customers", "200", "--quick", "--out", str(out), "--backends", "sqlite", "--only", "none",
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert "kept by hand" in out.read_text(encoding="utf-8")
+
+
+def test_bad_customer_count_is_refused(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["--customers", "0", "--out", str(tmp_path / "x.md")])
+    assert exc.value.code == 2
