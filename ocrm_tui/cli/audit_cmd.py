@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db
+from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db, say
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
@@ -16,10 +16,6 @@ app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 VALUE_WIDTH = 40  # longer values are cut in the list; `ocrm audit list --id` shows the record's rows
 
-
-def say(text: str) -> None:
-    """Print a line as it is: names and values are not rich markup."""
-    console.print(text, markup=False, emoji=False, soft_wrap=True)
 
 
 def parse_day(value: str | None) -> date | None:

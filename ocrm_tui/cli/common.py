@@ -25,6 +25,15 @@ DbOption = Annotated[
 ]
 
 
+def say(text: str) -> None:
+    """Print a line as it is: names, URLs and values typed by people are not rich markup."""
+    console.print(text, markup=False, emoji=False, soft_wrap=True)
+
+
+def role_label(role: str) -> str:
+    return {"teller": _("teller"), "rm": _("rm"), "manager": _("manager"), "admin": _("admin")}.get(role, role)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print one clear line on stderr and leave with the exit code."""
     from rich.markup import escape

@@ -6,15 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, err_console, fail, handle_errors, open_db
+from ocrm_tui.cli.common import DbOption, err_console, fail, handle_errors, open_db, say
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Database schema and connection.", no_args_is_help=True)
 
-
-def say(text: str) -> None:
-    """Print a line as it is: URLs and names are not rich markup."""
-    console.print(text, markup=False, emoji=False, soft_wrap=True)
 
 
 def _state_label(state: str) -> str:

@@ -7,19 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db
+from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db, role_label, say
 from ocrm_tui.i18n import _
 
 DEFAULT_CUSTOMERS = 2000
 DEFAULT_SEED = 20260101  # same as services.demo.DEFAULT_SEED (not imported here: start-up time)
-
-
-def _role_label(role: str) -> str:
-    return {"teller": _("teller"), "rm": _("rm"), "manager": _("manager"), "admin": _("admin")}.get(role, role)
-
-
-def _say(text: str) -> None:
-    console.print(text, markup=False, emoji=False, soft_wrap=True)
 
 
 class _PlainProgress:
@@ -32,9 +24,9 @@ class _PlainProgress:
     def __call__(self, stage: str, done: int, total: int, rows: int) -> None:
         elapsed = max(time.perf_counter() - self.started, 1e-6)
         if stage != self.last_stage:
-            _say(_stage_text(stage))
+            say(_stage_text(stage))
         if stage == "customers" and done:
-            _say(_("Customers {done}/{total}: {rows} rows written ({rate} rows/s)",
+            say(_("Customers {done}/{total}: {rows} rows written ({rate} rows/s)",
                    done=f"{done:,}", total=f"{total:,}", rows=f"{rows:,}", rate=f"{rows / elapsed:,.0f}"))
         self.last_stage = stage
 
@@ -81,14 +73,14 @@ def _print_staff(summary) -> None:
     for header in (_("Employee no."), _("Name"), _("Role"), _("Organisation"), _("Password")):
         table.add_column(header, overflow="fold")
     for staff in summary.staff:
-        table.add_row(staff.employee_no, staff.name, _role_label(staff.role), f"{staff.org_name} ({staff.org_code})",
+        table.add_row(staff.employee_no, staff.name, role_label(staff.role), f"{staff.org_name} ({staff.org_code})",
                       staff.password)
     console.print(table, markup=False, emoji=False)
     passwords = {}
     for staff in summary.staff:
         passwords.setdefault(staff.role, staff.password)
     for role, password in passwords.items():
-        _say(_("Every {role} logs in with: {password}", role=_role_label(role), password=password))
+        say(_("Every {role} logs in with: {password}", role=role_label(role), password=password))
 
 
 def register(app: typer.Typer) -> None:
@@ -114,17 +106,17 @@ def register(app: typer.Typer) -> None:
                 orgs = s.scalar(select(func.count()).select_from(Organisation)) or 0
                 held = s.scalar(select(func.count()).select_from(Customer)) or 0 if orgs else 0
             if orgs:
-                _say(_("The database {url} already holds data ({orgs} organisations, {customers} customers); the demo was not built again.",
+                say(_("The database {url} already holds data ({orgs} organisations, {customers} customers); the demo was not built again.",
                        url=display_url(database.url), orgs=f"{orgs:,}", customers=f"{held:,}"))
             else:
-                _say(_("Building a demo with {n} customers in {url} (seed {seed})…",
+                say(_("Building a demo with {n} customers in {url} (seed {seed})…",
                        n=f"{customers:,}", url=display_url(database.url), seed=seed))
                 if console.is_terminal:
                     with _RichProgress(customers) as bar:
                         summary = demo_service.build_demo(database, customers=customers, seed=seed, progress=bar)
                 else:
                     summary = demo_service.build_demo(database, customers=customers, seed=seed, progress=_PlainProgress())
-                _say(_("Built in {seconds} s: {customers} customers, {rows} rows ({rate} rows/s).",
+                say(_("Built in {seconds} s: {customers} customers, {rows} rows ({rate} rows/s).",
                        seconds=f"{summary.total_seconds:,.1f}", customers=f"{customers:,}",
                        rows=f"{summary.bulk_rows:,}", rate=f"{summary.bulk_rows / max(summary.total_seconds, 1e-6):,.0f}"))
                 _print_staff(summary)

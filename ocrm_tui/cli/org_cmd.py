@@ -6,16 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db
+from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db, say
 from ocrm_tui.db.enums import OrgLevel
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Organisation tree.", no_args_is_help=True)
 
-
-def say(text: str) -> None:
-    """Print a line as it is: names typed by people are not rich markup."""
-    console.print(text, markup=False, emoji=False, soft_wrap=True)
 
 
 def level_label(level: str) -> str:

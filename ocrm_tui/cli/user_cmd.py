@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db
+from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db, role_label, say
 from ocrm_tui.db.enums import Role
 from ocrm_tui.i18n import _
 
@@ -21,13 +21,6 @@ PasswordStdin = Annotated[
 ]
 
 
-def say(text: str) -> None:
-    """Print a line as it is: names typed by people are not rich markup."""
-    console.print(text, markup=False, emoji=False, soft_wrap=True)
-
-
-def role_label(role: str) -> str:
-    return {"teller": _("teller"), "rm": _("rm"), "manager": _("manager"), "admin": _("admin")}.get(role, role)
 
 
 def status_label(status: str) -> str:
