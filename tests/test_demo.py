@@ -238,6 +238,7 @@ def test_ocrm_demo_prints_passwords_that_log_in_and_does_not_build_twice(db_url,
         assert again.exit_code == 0, again.output
         assert "already holds data" in again.output
         assert "teller-" not in again.output
+        assert "--reset" in again.output  # how to get a password when the table is gone
         assert started == [db_url]  # without --no-start the application starts
         with database.session() as s:
             assert (count(s, Organisation), count(s, Customer), count(s, StaffUser)) == before

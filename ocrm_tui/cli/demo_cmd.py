@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Annotated
 
@@ -101,6 +102,7 @@ def register(app: typer.Typer) -> None:
         from ocrm_tui.services import demo as demo_service
 
         database = open_db(db)
+        built = False
         try:
             with database.session() as s:
                 orgs = s.scalar(select(func.count()).select_from(Organisation)) or 0
@@ -108,6 +110,7 @@ def register(app: typer.Typer) -> None:
             if orgs:
                 say(_("The database {url} already holds data ({orgs} organisations, {customers} customers); the demo was not built again.",
                        url=display_url(database.url), orgs=f"{orgs:,}", customers=f"{held:,}"))
+                say(_("The demo passwords were shown when it was built; `ocrm user passwd EMPLOYEE_NO --reset` sets a new one."))
             else:
                 say(_("Building a demo with {n} customers in {url} (seed {seed})…",
                        n=f"{customers:,}", url=display_url(database.url), seed=seed))
@@ -120,9 +123,14 @@ def register(app: typer.Typer) -> None:
                        seconds=f"{summary.total_seconds:,.1f}", customers=f"{customers:,}",
                        rows=f"{summary.bulk_rows:,}", rate=f"{summary.bulk_rows / max(summary.total_seconds, 1e-6):,.0f}"))
                 _print_staff(summary)
+                built = True
         finally:
             database.dispose()
         if not no_start:
             from ocrm_tui.cli import tui_cmd
 
+            if built and sys.stdin is not None and sys.stdin.isatty():
+                # The application takes over the screen: let people note a password first.
+                typer.prompt(_("Note a password above, then press Enter to start the application"),
+                             default="", show_default=False, prompt_suffix=" ")
             tui_cmd.run_tui(db)

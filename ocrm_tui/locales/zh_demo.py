@@ -20,4 +20,7 @@ ZH_DEMO: dict[str, str] = {
     "Building a demo with {n} customers in {url} (seed {seed})…": "正在 {url} 中建立含 {n} 个客户的演示数据（种子 {seed}）…",
     "Built in {seconds} s: {customers} customers, {rows} rows ({rate} rows/s).":
         "用时 {seconds} 秒：{customers} 个客户，{rows} 行（每秒 {rate} 行）。",
+    "Note a password above, then press Enter to start the application": "请记下上面的密码，然后按回车键启动应用程序",
+    "The demo passwords were shown when it was built; `ocrm user passwd EMPLOYEE_NO --reset` sets a new one.":
+        "演示密码已在生成时显示过；可用 `ocrm user passwd 员工号 --reset` 重新设置。",
 }
