@@ -157,3 +157,35 @@ def test_only_admins_manage_staff(branch, db, clock):
         users.add_user(s, manager, employee_no="T778", name="x", role="teller", org_code="O1", password="long-enough-1")
     with db.session(write=True) as s, pytest.raises(PermissionDenied):
         users.unlock_user(s, manager, "T001")
+
+
+def test_after_a_lock_runs_out_one_typo_does_not_lock_again(branch, db, clock):
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            login(db, "T001", "bad-password", clock)
+    clock.advance(minutes=11)
+    with pytest.raises(AuthenticationError) as exc:
+        login(db, "T001", "bad-password", clock)
+    assert not isinstance(exc.value, AccountLockedError)
+    assert attempts(db, "T001")[-1] == "wrong_password"
+    assert login(db, "T001", PASSWORD, clock).employee_no == "T001"
+
+
+def test_simultaneous_wrong_guesses_still_lock_the_account(branch, db, clock):
+    """Terminals guessing at the same moment must not overwrite each other's failure count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(_):
+        try:
+            login(db, "T001", "bad-password", clock)
+        except AccountLockedError:
+            return "locked"
+        except AuthenticationError:
+            return "wrong"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(guess, range(8)))
+    assert outcomes.count("wrong") == 4 and outcomes.count("locked") == 4
+    assert sorted(attempts(db, "T001")) == sorted(["wrong_password"] * 4 + ["locked_out"] + ["locked"] * 3)
+    with pytest.raises(AccountLockedError):
+        login(db, "T001", PASSWORD, clock)

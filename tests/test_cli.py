@@ -501,3 +501,35 @@ def test_lang_zh_for_an_unreachable_database():
     result = ocrm("--lang", "zh", "org", "list", "--db", UNREACHABLE)
     assert result.exit_code == 1
     assert one_line_error(result).startswith("错误")
+
+
+def test_audit_verify_with_a_written_down_head_finds_deleted_newest_records(db_url, branch):
+    first = ocrm("audit", "verify", "--db", db_url)
+    assert first.exit_code == 0, first.output
+    head = re.search(r"head: (\d+:[0-9a-f]{64})", first.stdout).group(1)
+    assert ocrm("user", "lock", "R001", "--db", db_url).exit_code == 0  # the chain grows: still fine
+    assert ocrm("audit", "verify", "--expect-head", head, "--db", db_url).exit_code == 0
+    seq = int(head.split(":")[0])
+    with branch.db.engine.begin() as conn:
+        remove_audit_protection(conn)
+        conn.execute(text("DELETE FROM audit_record WHERE seq >= :s"), {"s": seq})
+    assert ocrm("audit", "verify", "--db", db_url).exit_code == 0  # the chain alone cannot tell
+    cut = ocrm("audit", "verify", "--expect-head", head, "--db", db_url)
+    assert cut.exit_code == 1
+    assert f"record {seq} is gone" in one_line_error(cut)
+    assert ocrm("audit", "verify", "--expect-head", "12:abc", "--db", db_url).exit_code == 2
+
+
+def test_reading_commands_do_not_create_a_database_at_a_mistyped_path(tmp_path):
+    typo = tmp_path / "typo.db"
+    for args in (("audit", "verify"), ("audit", "list"), ("user", "list"), ("org", "list")):
+        result = ocrm(*args, "--db", f"sqlite:///{typo}")
+        assert result.exit_code == 1, (args, result.output)
+        assert "No database file" in one_line_error(result)
+    assert not typo.exists()
+
+
+def test_db_given_before_the_command_is_the_database_used(db_url, branch):
+    result = ocrm("--db", db_url, "user", "list")
+    assert result.exit_code == 0, result.output
+    assert "R001" in result.stdout

@@ -595,3 +595,37 @@ def test_ocrm_tui_sets_the_language_and_passes_the_database(monkeypatch):
     assert started == [("sqlite:////tmp/a.db", "zh"), ("sqlite:////tmp/b.db", "en"), ("sqlite:////tmp/c.db", "en")]
     bad = runner.invoke(cli.app, ["tui", "--lang", "fr"])
     assert bad.exit_code == 2
+
+
+async def test_the_password_never_appears_in_a_worker_description(db_url, branch, monkeypatch):
+    """Textual logs workers by their description; it must not hold the typed password."""
+    from textual.worker import Worker
+
+    described: list[str] = []
+    real_init = Worker.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        described.append(self.description)
+
+    monkeypatch.setattr(Worker, "__init__", recording_init)
+    app = create_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#employee-no", Input).value = "T001"
+        app.screen.query_one("#password", Input).value = "Secret-Guess-42"
+        app.screen.query_one("#password", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        app.screen.query_one("#password", Input).value = PASSWORD
+        app.screen.query_one("#password", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        app.action_lock()
+        await pilot.pause()
+        app.screen.query_one("#unlock-password", Input).value = "Secret-Unlock-43"
+        app.screen.query_one("#unlock-password", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert "authenticate" in described and "unlock" in described
+    assert not any("Secret-" in d for d in described), described

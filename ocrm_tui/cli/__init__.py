@@ -24,7 +24,7 @@ def root(
     lang: Annotated[str | None, typer.Option("--lang", metavar="en|zh", help="Language of the interface (default: OCRM_LANG, the config file, the system locale).")] = None,
 ) -> None:
     """Set the language for every command; without a command, start the terminal application."""
-    from ocrm_tui.cli.common import fail
+    from ocrm_tui.cli.common import fail, set_root_db
     from ocrm_tui.config import ConfigError, load_config
     from ocrm_tui.i18n import resolve_language, set_language
 
@@ -32,6 +32,7 @@ def root(
         set_language(resolve_language(lang, load_config().get("lang")))
     except (ValueError, ConfigError) as exc:
         fail(str(exc), 2)
+    set_root_db(db)
     if ctx.invoked_subcommand is None:
         from ocrm_tui.cli import tui_cmd
 

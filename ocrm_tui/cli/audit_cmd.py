@@ -65,24 +65,39 @@ def compact_changes(changes: dict) -> str:
 
 @app.command("verify")
 @handle_errors
-def verify(db: DbOption = None) -> None:
+def verify(
+    expect_head: Annotated[str | None, typer.Option(
+        "--expect-head", metavar="SEQ:HASH",
+        help="The head printed by an earlier verify (kept outside the database): that record must still be there.")] = None,
+    db: DbOption = None,
+) -> None:
     """Check the hash chain of the audit trail: finds an edited or deleted record."""
     from ocrm_tui.services import audit
 
-    database = open_db(db)
+    expected = None
+    if expect_head is not None:
+        seq_text, _sep, hash_text = expect_head.partition(":")
+        if not seq_text.isdigit() or int(seq_text) < 1 or len(hash_text) != 64:
+            raise typer.BadParameter(_("expected SEQ:HASH as printed by ocrm audit verify"), param_hint="'--expect-head'")
+        expected = (int(seq_text), hash_text.lower())
+    database = open_db(db, create_sqlite=False)  # reading: a mistyped path is not a new database
     try:
         with database.session() as s:
-            report = audit.verify_chain(s)
+            report = audit.verify_chain(s, expect_head=expected)
     finally:
         database.dispose()
     if report.ok:
         say(_("audit chain intact: {n} records", n=report.checked))
+        if report.head_seq:
+            # Written down outside the database, it lets a later verify notice deleted newest records.
+            say(_("head: {head}", head=f"{report.head_seq}:{report.head_hash}"))
         return
     why = {
         "missing": _("record {seq} is missing (deleted)", seq=report.broken_seq),
         "altered": _("record {seq} was altered after it was written", seq=report.broken_seq),
         "link": _("record {seq} does not link to the record before it (a record was removed or replaced)",
                   seq=report.broken_seq),
+        "cut": _("record {seq} is gone: the newest records were deleted", seq=report.broken_seq),
     }.get(report.reason or "", _("record {seq} is not valid", seq=report.broken_seq))
     fail(_("audit chain broken: {why}; {n} records before it are intact.", why=why, n=report.checked))
 
@@ -108,7 +123,7 @@ def list_(
     until_day = parse_day_option(until, "--until")
     if since_day and until_day and until_day < since_day:
         raise typer.BadParameter(_("--until is before --since"), param_hint="'--until'")
-    database = open_db(db)
+    database = open_db(db, create_sqlite=False)  # reading: a mistyped path is not a new database
     try:
         with database.session() as s:
             rows = audit.list_records(

@@ -51,12 +51,23 @@ def ask_password_on_terminal(reason: str) -> str:
     return typer.prompt(_("Database password"), hide_input=True, err=True)
 
 
+# `ocrm --db URL user list` means the same as `ocrm user list --db URL`: the root
+# callback records its --db here for the command that runs after it.
+_root_db: str | None = None
+
+
+def set_root_db(url: str | None) -> None:
+    global _root_db
+    _root_db = url
+
+
 def open_db(url: str | None, *, check_schema: bool = True, create_sqlite: bool = True):
     from ocrm_tui import services  # noqa: F401  (installs the audit listener)
     from ocrm_tui.config import open_database
 
     from ocrm_tui.services.errors import DatabaseUnavailable
 
+    url = url or _root_db
     try:
         return open_database(url, ask_password=ask_password_on_terminal, check_schema=check_schema,
                              create_sqlite=create_sqlite)

@@ -62,7 +62,7 @@ def list_(
 
     from ocrm_tui.services import orgs
 
-    database = open_db(db)
+    database = open_db(db, create_sqlite=False)
     try:
         with database.session() as s:
             rows = orgs.list_orgs(s, under=under)

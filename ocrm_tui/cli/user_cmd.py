@@ -46,8 +46,9 @@ def ask_new_password(employee_no: str) -> str:
     )
 
 
-def _database(db: str | None):
-    return open_db(db)
+def _database(db: str | None, *, create: bool = False):
+    # Only adding a user may create a new SQLite file: elsewhere a mistyped path is an error.
+    return open_db(db, create_sqlite=create)
 
 
 @app.command("add")
@@ -65,7 +66,7 @@ def add(
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
+    database = _database(db, create=True)
     try:
         password = read_stdin_line(_("the password")) if password_stdin else ask_new_password(employee_no)
         with database.session(write=True) as s:

@@ -91,4 +91,7 @@ ZH_CLI: dict[str, str] = {
     "Time / by": "时间 / 操作人",
     "Event / record": "事件 / 对象",
     "Changes": "变更",
+    "expected SEQ:HASH as printed by ocrm audit verify": "应为 ocrm audit verify 输出的 序号:哈希",
+    "head: {head}": "链头：{head}",
+    "record {seq} is gone: the newest records were deleted": "第 {seq} 条记录不存在：最新的记录已被删除",
 }

@@ -94,7 +94,8 @@ class LockScreen(OcrmScreen):
     def _switch_pressed(self) -> None:
         self.action_switch_user()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    # A fixed description: Textual otherwise logs the worker as a repr of its arguments.
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock", description="unlock")
     def _unlock(self, password: str) -> None:
         from ocrm_tui.services import auth
         from ocrm_tui.services.errors import AccountDisabledError, AccountLockedError, AuthenticationError

@@ -138,7 +138,8 @@ class LoginScreen(OcrmScreen):
         self._set_status(_("Checking…"), "busy")
         self._authenticate(employee.value.strip(), password.value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="login")
+    # A fixed description: Textual otherwise logs the worker as a repr of its arguments.
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login", description="authenticate")
     def _authenticate(self, employee_no: str, password: str) -> None:
         from ocrm_tui.services import auth
         from ocrm_tui.services.errors import AuthenticationError

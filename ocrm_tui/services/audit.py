@@ -194,14 +194,22 @@ class ChainReport:
     ok: bool
     checked: int
     broken_seq: int | None = None
-    reason: str | None = None
+    reason: str | None = None  # missing / link / altered / cut (the expected head is gone)
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order; report the first record that is missing or altered."""
+def verify_chain(session: Session, batch: int = 5000, *, expect_head: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain in order; report the first record that is missing or altered.
+
+    The chain alone cannot show that its newest records were deleted. ``expect_head``
+    is a (seq, hash) written down from an earlier verify, outside the database: that
+    record must still be there, unchanged.
+    """
     expected_seq = 1
     prev = GENESIS
     checked = 0
+    head_found = expect_head is None
     stmt = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=batch)
     for rec in session.scalars(stmt):
         if rec.seq != expected_seq:
@@ -212,10 +220,16 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                         rec.entity, rec.entity_id, rec.changes)
         if h != rec.hash:
             return ChainReport(False, checked, rec.seq, "altered")
+        if expect_head is not None and rec.seq == expect_head[0]:
+            if rec.hash != expect_head[1]:
+                return ChainReport(False, checked, rec.seq, "altered")
+            head_found = True
         prev = rec.hash
         expected_seq += 1
         checked += 1
-    return ChainReport(True, checked)
+    if not head_found:
+        return ChainReport(False, checked, expect_head[0], "cut", checked, prev)
+    return ChainReport(True, checked, head_seq=checked, head_hash=prev)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,9 @@ def authenticate(
     """
     now = clock()
     employee_no = employee_no.strip()
-    user = session.exec(select(StaffUser).where(StaffUser.employee_no == employee_no)).first()
+    # FOR UPDATE: simultaneous wrong guesses on PostgreSQL must not overwrite each other's
+    # failure count (SQLite write sessions are IMMEDIATE, which serialises them anyway).
+    user = session.exec(select(StaffUser).where(StaffUser.employee_no == employee_no).with_for_update()).first()
     audit.acting_as(session, actor_for(session, user) if user else None, clock=clock)
 
     def record(outcome: str) -> None:
@@ -126,6 +128,10 @@ def authenticate(
     if is_locked(user, now):
         record("locked")
         raise AccountLockedError(locked_message(_aware(user.locked_until)), locked_until=_aware(user.locked_until))
+    if user.locked_until is not None:
+        # A lock that has run out starts a fresh count: one typo must not lock again.
+        user.locked_until = None
+        user.failed_attempts = 0
     if not _verify(user.password_hash, password):
         user.failed_attempts += 1
         user.updated_at = now

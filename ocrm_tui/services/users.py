@@ -107,7 +107,7 @@ def list_users(session: Session, actor: Actor, *, org_code: str | None = None, r
     stmt = select(StaffUser, Organisation).join(Organisation, Organisation.id == StaffUser.org_id)
     if org_code:
         root = get_org_by_code(session, org_code)
-        stmt = stmt.where(Organisation.path.startswith(root.path))
+        stmt = stmt.where(Organisation.path.startswith(root.path, autoescape=True))
     if role:
         stmt = stmt.where(StaffUser.role == role)
     now = clock()
