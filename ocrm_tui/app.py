@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from ocrm_tui.commands import OcrmCommands, palette_commands
 from ocrm_tui.i18n import _
-from ocrm_tui.screens.dialogs import ConfirmDialog, ErrorDialog
+from ocrm_tui.screens.dialogs import ConfirmDialog, ErrorDialog, SecretDialog
 from ocrm_tui.screens.help import HelpScreen
 from ocrm_tui.screens.lock import LockScreen
 from ocrm_tui.screens.login import LoginScreen
@@ -123,7 +123,7 @@ class OcrmApp(App[None], inherit_bindings=False):
         from ocrm_tui.services.errors import OcrmError
 
         try:
-            database = open_database(self.db_url)
+            database = open_database(self.db_url, ask_password=self._ask_database_password)
         except OcrmError as exc:  # unreachable, outdated schema: the message says what to do
             self.post_message(self.DatabaseFailed(str(exc)))
             return
@@ -131,6 +131,28 @@ class OcrmApp(App[None], inherit_bindings=False):
             self.post_message(self.DatabaseFailed(_("Cannot open the database: {reason}", reason=_first_line(exc))))
             return
         self.post_message(self.DatabaseReady(database))
+
+    def _ask_database_password(self, reason: str) -> str:
+        """From the database worker: no keyring holds the server's password, so ask for it.
+
+        The dialog runs on the UI thread; this thread waits for its answer. Nothing is
+        stored: the password lives only in this connection's engine.
+        """
+        import threading
+
+        answered = threading.Event()
+        answer: list[str | None] = [None]
+
+        def done(value: str | None) -> None:
+            answer[0] = value
+            answered.set()
+
+        dialog = SecretDialog(_("Database password"), reason + "\n" + _("Enter the database password to continue."))
+        self.call_from_thread(self.push_screen, dialog, done)
+        while not answered.wait(0.25):
+            if not self.is_running:  # the application was closed meanwhile
+                return ""
+        return answer[0] or ""
 
     def on_ocrm_app_database_ready(self, message: DatabaseReady) -> None:
         if self.database is not None and self.database is not message.database:

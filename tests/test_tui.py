@@ -155,9 +155,9 @@ async def test_the_login_screen_says_it_is_connecting_until_the_database_answers
     answer = threading.Event()
     real_open = ocrm_tui.config.open_database
 
-    def slow_open(url):
+    def slow_open(url, **kwargs):
         answer.wait(10)
-        return real_open(url)
+        return real_open(url, **kwargs)
 
     monkeypatch.setattr(ocrm_tui.config, "open_database", slow_open)
     app = create_app(f"sqlite:///{tmp_path / 'new.db'}")
@@ -629,3 +629,47 @@ async def test_the_password_never_appears_in_a_worker_description(db_url, branch
         await settle(app, pilot)
     assert "authenticate" in described and "unlock" in described
     assert not any("Secret-" in d for d in described), described
+
+
+async def test_without_a_keyring_the_database_password_is_asked_for_and_not_kept(tmp_path, monkeypatch):
+    """A headless terminal: the keyring is missing, so the app asks for the server's password."""
+    import ocrm_tui.config
+
+    real_open = ocrm_tui.config.open_database
+    asked: list[str] = []
+
+    def server_wanting_a_password(url, *, ask_password=None, **kwargs):
+        given = ask_password("No keyring backend is available on this machine; the database password cannot be stored.")
+        asked.append(given)
+        if given != "db-secret-1":
+            from ocrm_tui.services.errors import DatabaseUnavailable
+
+            raise DatabaseUnavailable("Cannot reach the database: password authentication failed")
+        return real_open(url, **kwargs)
+
+    monkeypatch.setattr(ocrm_tui.config, "open_database", server_wanting_a_password)
+    app = create_app(f"sqlite:///{tmp_path / 'server.db'}")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):  # the dialog is pushed from the database worker
+            await pilot.pause()
+            if app.screen.query("#secret"):
+                break
+        assert "No keyring backend" in str(app.screen.query_one(".dialog-message").render())
+        app.screen.query_one("#secret", Input).value = "wrong-one"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.db_status == "failed"
+        assert "password authentication failed" in status_text(app.screen)
+
+        app.connect_database()  # what Ctrl+R on the login screen does
+        for _ in range(200):
+            await pilot.pause()
+            if app.screen.query("#secret"):
+                break
+        app.screen.query_one("#secret", Input).value = "db-secret-1"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.db_status == "ready"
+    assert asked == ["wrong-one", "db-secret-1"]
+    # Nothing written anywhere (database, config, data directory) holds the password.
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and b"db-secret-1" in p.read_bytes()]

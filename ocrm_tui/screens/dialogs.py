@@ -70,3 +70,33 @@ class ErrorDialog(OcrmModal[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class SecretDialog(OcrmModal[str | None]):
+    """Asks for a secret that cannot be kept in a keyring; dismisses with it, or None (Escape)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel_secret", tooltip="Do not give the password"),
+    ]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self._title, self._message = title, message
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        with Vertical(classes="dialog"):
+            yield Static(self._title, classes="dialog-title", markup=False)
+            yield Static(self._message, classes="dialog-message", markup=False)
+            yield Input(id="secret", password=True, max_length=256)
+
+    def on_mount(self) -> None:
+        self.query_one("#secret").focus()
+
+    def on_input_submitted(self, event) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
