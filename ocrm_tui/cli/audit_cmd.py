@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db, say
+from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, opened, say
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
@@ -80,12 +80,9 @@ def verify(
         if not seq_text.isdigit() or int(seq_text) < 1 or len(hash_text) != 64:
             raise typer.BadParameter(_("expected SEQ:HASH as printed by ocrm audit verify"), param_hint="'--expect-head'")
         expected = (int(seq_text), hash_text.lower())
-    database = open_db(db, create_sqlite=False)  # reading: a mistyped path is not a new database
-    try:
+    with opened(db, create_sqlite=False) as database:  # reading: a mistyped path is not a new database
         with database.session() as s:
             report = audit.verify_chain(s, expect_head=expected)
-    finally:
-        database.dispose()
     if report.ok:
         say(_("audit chain intact: {n} records", n=report.checked))
         if report.head_seq:
@@ -123,8 +120,7 @@ def list_(
     until_day = parse_day_option(until, "--until")
     if since_day and until_day and until_day < since_day:
         raise typer.BadParameter(_("--until is before --since"), param_hint="'--until'")
-    database = open_db(db, create_sqlite=False)  # reading: a mistyped path is not a new database
-    try:
+    with opened(db, create_sqlite=False) as database:  # reading: a mistyped path is not a new database
         with database.session() as s:
             rows = audit.list_records(
                 s, actor_no=user, entity=entity, entity_id=id_,
@@ -132,8 +128,6 @@ def list_(
                 until=local_midnight(until_day + timedelta(days=1)) if until_day else None,
                 limit=limit,
             )
-    finally:
-        database.dispose()
     if not rows:
         say(_("No audit records match."))
         return

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import typer
@@ -73,6 +74,16 @@ def open_db(url: str | None, *, check_schema: bool = True, create_sqlite: bool =
                              create_sqlite=create_sqlite)
     except OSError as exc:  # an SQLite path whose folder cannot be created or read
         raise DatabaseUnavailable(_("Cannot open the database file: {reason}", reason=exc)) from exc
+
+
+@contextmanager
+def opened(url: str | None, **options) -> Iterator:
+    """The database for one command (see open_db), closed when the command is done."""
+    database = open_db(url, **options)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 def handle_errors(func: F) -> F:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, err_console, fail, handle_errors, open_db, say
+from ocrm_tui.cli.common import DbOption, err_console, fail, handle_errors, opened, say
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Database schema and connection.", no_args_is_help=True)
@@ -29,8 +29,7 @@ def upgrade(db: DbOption = None) -> None:
     from ocrm_tui.db import migrate
     from ocrm_tui.db.engine import display_url
 
-    database = open_db(db, check_schema=False)
-    try:
+    with opened(db, check_schema=False) as database:
         shown = display_url(database.url)
         status = migrate.schema_status(database.engine)
         if status.state == "unknown":
@@ -47,8 +46,6 @@ def upgrade(db: DbOption = None) -> None:
         for rev, message in pending:
             say(_("Applied {rev}: {message}", rev=rev, message=message or "-"))
         say(_("{url}: schema now at revision {rev}.", url=shown, rev=migrate.current_revision(database.engine)))
-    finally:
-        database.dispose()
 
 
 @app.command("status")
@@ -58,8 +55,7 @@ def status(db: DbOption = None) -> None:
     from ocrm_tui.db import migrate
     from ocrm_tui.db.engine import display_url
 
-    database = open_db(db, check_schema=False, create_sqlite=False)
-    try:
+    with opened(db, check_schema=False, create_sqlite=False) as database:
         st = migrate.schema_status(database.engine)
         pending = migrate.pending_revisions(database.engine) if st.state in ("empty", "outdated") else []
         none = _("none")
@@ -74,8 +70,6 @@ def status(db: DbOption = None) -> None:
             say(_("Run: ocrm db upgrade"))
         else:
             say(_("Pending migrations: {none}", none=none))
-    finally:
-        database.dispose()
 
 
 @app.command("set-password")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db, role_label, say
+from ocrm_tui.cli.common import DbOption, console, handle_errors, opened, role_label, say
 from ocrm_tui.i18n import _
 
 DEFAULT_CUSTOMERS = 2000
@@ -101,9 +101,8 @@ def register(app: typer.Typer) -> None:
         from ocrm_tui.db.models import Customer, Organisation
         from ocrm_tui.services import demo as demo_service
 
-        database = open_db(db)
         built = False
-        try:
+        with opened(db) as database:
             with database.session() as s:
                 orgs = s.scalar(select(func.count()).select_from(Organisation)) or 0
                 held = s.scalar(select(func.count()).select_from(Customer)) or 0 if orgs else 0
@@ -124,8 +123,6 @@ def register(app: typer.Typer) -> None:
                        rows=f"{summary.bulk_rows:,}", rate=f"{summary.bulk_rows / max(summary.total_seconds, 1e-6):,.0f}"))
                 _print_staff(summary)
                 built = True
-        finally:
-            database.dispose()
         if not no_start:
             from ocrm_tui.cli import tui_cmd
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, handle_errors, open_db, say
+from ocrm_tui.cli.common import DbOption, console, handle_errors, opened, say
 from ocrm_tui.db.enums import OrgLevel
 from ocrm_tui.i18n import _
 
@@ -37,12 +37,9 @@ def add(
     from ocrm_tui.services import orgs
     from ocrm_tui.services.actor import Actor
 
-    database = open_db(db)
-    try:
+    with opened(db) as database:
         with database.session(write=True) as s:
             row = orgs.add_org(s, Actor.system(), code=code, name=name, level=level.value, parent_code=parent)
-    finally:
-        database.dispose()
     if row.parent_code:
         say(_("Added {level} {code} {name} under {parent}.", level=level_label(row.level), code=row.code,
                         name=row.name, parent=row.parent_code))
@@ -62,12 +59,9 @@ def list_(
 
     from ocrm_tui.services import orgs
 
-    database = open_db(db, create_sqlite=False)
-    try:
+    with opened(db, create_sqlite=False) as database:
         with database.session() as s:
             rows = orgs.list_orgs(s, under=under)
-    finally:
-        database.dispose()
     if not rows:
         say(_("No organisations yet. Add the head office with: ocrm org add CODE --name NAME --level head"))
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, open_db, role_label, say
+from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, opened, role_label, say
 from ocrm_tui.db.enums import Role
 from ocrm_tui.i18n import _
 
@@ -48,7 +48,7 @@ def ask_new_password(employee_no: str) -> str:
 
 def _database(db: str | None, *, create: bool = False):
     # Only adding a user may create a new SQLite file: elsewhere a mistyped path is an error.
-    return open_db(db, create_sqlite=create)
+    return opened(db, create_sqlite=create)
 
 
 @app.command("add")
@@ -66,14 +66,11 @@ def add(
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db, create=True)
-    try:
+    with _database(db, create=True) as database:
         password = read_stdin_line(_("the password")) if password_stdin else ask_new_password(employee_no)
         with database.session(write=True) as s:
             row = users.add_user(s, Actor.system(), employee_no=employee_no, name=name, role=role.value,
                                  org_code=org, password=password, skills=skills)
-    finally:
-        database.dispose()
     say(_("Added {role} {no} {name} at {org}.", role=role_label(row.role), no=row.employee_no, name=row.name,
           org=f"{row.org_code} {row.org_name}"))
 
@@ -92,12 +89,9 @@ def list_(
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
-    try:
+    with _database(db) as database:
         with database.session() as s:
             rows = users.list_users(s, Actor.system(), org_code=org, role=role.value if role else None)
-    finally:
-        database.dispose()
     if not rows:
         say(_("No staff accounts match."))
         return
@@ -134,8 +128,7 @@ def passwd(
     from ocrm_tui.services import auth, users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
-    try:
+    with _database(db) as database:
         with database.session() as s:
             users.get_user(s, employee_no)  # an unknown number is told before any password is typed
         if reset:
@@ -151,8 +144,6 @@ def passwd(
                 new = ask_new_password(employee_no)
             with database.session(write=True) as s:
                 auth.change_password(s, employee_no, old, new)
-    finally:
-        database.dispose()
     if reset:
         say(_("Password of {no} reset. Tell the new password to its owner in person.", no=employee_no))
     else:
@@ -166,12 +157,9 @@ def lock(employee_no: EmployeeNo, db: DbOption = None) -> None:
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
-    try:
+    with _database(db) as database:
         with database.session(write=True) as s:
             users.lock_user(s, Actor.system(), employee_no)
-    finally:
-        database.dispose()
     say(_("{no} is locked until an administrator unlocks it (ocrm user unlock {no}).", no=employee_no))
 
 
@@ -182,12 +170,9 @@ def unlock(employee_no: EmployeeNo, db: DbOption = None) -> None:
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
-    try:
+    with _database(db) as database:
         with database.session(write=True) as s:
             was_locked = users.unlock_user(s, Actor.system(), employee_no)
-    finally:
-        database.dispose()
     if was_locked:
         say(_("{no} is unlocked.", no=employee_no))
     else:
@@ -201,10 +186,7 @@ def disable(employee_no: EmployeeNo, db: DbOption = None) -> None:
     from ocrm_tui.services import users
     from ocrm_tui.services.actor import Actor
 
-    database = _database(db)
-    try:
+    with _database(db) as database:
         with database.session(write=True) as s:
             users.disable_user(s, Actor.system(), employee_no)
-    finally:
-        database.dispose()
     say(_("{no} is disabled and can no longer log in.", no=employee_no))
