@@ -66,14 +66,10 @@ def open_db(url: str | None, *, check_schema: bool = True, create_sqlite: bool =
     from ocrm_tui import services  # noqa: F401  (installs the audit listener)
     from ocrm_tui.config import open_database
 
-    from ocrm_tui.services.errors import DatabaseUnavailable
-
-    url = url or _root_db
-    try:
-        return open_database(url, ask_password=ask_password_on_terminal, check_schema=check_schema,
-                             create_sqlite=create_sqlite)
-    except OSError as exc:  # an SQLite path whose folder cannot be created or read
-        raise DatabaseUnavailable(_("Cannot open the database file: {reason}", reason=exc)) from exc
+    # An unreachable server, a bad URL or an SQLite path that cannot be created all come
+    # back from open_database as DatabaseUnavailable (handled by handle_errors).
+    return open_database(url or _root_db, ask_password=ask_password_on_terminal, check_schema=check_schema,
+                         create_sqlite=create_sqlite)
 
 
 @contextmanager
