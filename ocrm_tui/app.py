@@ -317,9 +317,15 @@ class OcrmApp(App[None], inherit_bindings=False):
         """The one place where an unexpected worker failure becomes an error dialog."""
         from ocrm_tui.services.errors import OcrmError
 
+        from sqlalchemy.exc import OperationalError
+
         error = worker.error
         if isinstance(error, OcrmError):
             title, text = _("The operation was refused"), str(error)
+        elif isinstance(error, OperationalError):  # the server or the file went away
+            title = _("The database cannot be reached")
+            text = _("{reason}\nWhat you typed is kept; try again when the database is back.",
+                     reason=_first_line(error))
         else:
             self.log.error(f"worker {worker.name!r} failed: {error!r}")
             title = _("Something went wrong")

@@ -673,3 +673,27 @@ async def test_without_a_keyring_the_database_password_is_asked_for_and_not_kept
     assert asked == ["wrong-one", "db-secret-1"]
     # Nothing written anywhere (database, config, data directory) holds the password.
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and b"db-secret-1" in p.read_bytes()]
+
+
+async def test_a_database_that_went_away_is_a_clear_message_and_keeps_the_input(db_url, branch, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from ocrm_tui.services import auth
+
+    app = create_app(db_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+
+        def gone(*args, **kwargs):
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+        monkeypatch.setattr(auth, "authenticate", gone)
+        login_screen = app.screen
+        login_screen.query_one("#employee-no", Input).value = "T001"
+        login_screen.query_one("#password", Input).value = PASSWORD
+        login_screen.query_one("#password", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "The database cannot be reached" in str(app.screen.query_one(".dialog-title").render())
+        assert "server closed the connection" in str(app.screen.query_one("#error-message").render())
+        assert login_screen.query_one("#employee-no", Input).value == "T001"

@@ -112,4 +112,6 @@ ZH_TUI: dict[str, str] = {
         "本版本尚未提供工作台（今日任务、预警与提醒）功能。",
     "Enter the database password to continue.": "请输入数据库密码以继续。",
     "Do not give the password": "不提供密码",
+    "The database cannot be reached": "无法连接数据库",
+    "{reason}\nWhat you typed is kept; try again when the database is back.": "{reason}\n已输入的内容仍保留，请在数据库恢复后重试。",
 }
