@@ -181,6 +181,34 @@ class Context:
         }, indent=1))
         return url
 
+    def cached_postgres(self) -> str:
+        """The PostgreSQL benchmark database of N customers (built once per N and seed, then reused)."""
+        from sqlalchemy import text
+
+        from ocrm_tui.db import migrate
+        from ocrm_tui.db.engine import Database
+        from ocrm_tui.services import demo
+
+        name = f"ocrm_bench_demo_{self.customers}_{self.seed}"
+        url = self.pg_url(name)
+        try:
+            db = Database(url)
+            with db.engine.connect() as conn:
+                complete = conn.execute(text(
+                    "SELECT count(*) FROM audit_record WHERE event = 'demo.load'")).scalar()
+            current = migrate.schema_status(db.engine).state == "current"
+            db.dispose()
+            if complete and current:
+                return url
+        except Exception:  # no such database yet, or a half-built one
+            pass
+        log(f"building the cached PostgreSQL database of {self.customers:,} customers ({name})")
+        url = self.pg_create(name)
+        db = Database(url)
+        demo.build_demo(db, customers=self.customers, seed=self.seed)
+        db.dispose()
+        return url
+
     def cached_sqlite_meta(self) -> dict | None:
         meta = self.cache_dir / f"demo_{self.customers}_{self.seed}.json"
         return json.loads(meta.read_text()) if meta.exists() else None

@@ -71,7 +71,10 @@ def make_engine(url: str | URL, *, password: str | None = None, echo: bool = Fal
         engine = create_engine(u, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _install_sqlite_pragmas(engine)
         return engine
-    connect_args = {"connect_timeout": 5, "application_name": "ocrm_tui"}
+    # prepare_threshold=None: no server-side prepared statements. After five runs psycopg
+    # would prepare a query, and PostgreSQL may then plan it once for any value (a generic
+    # plan): a name search that needs its GIN index would scan it whole.
+    connect_args = {"connect_timeout": 5, "application_name": "ocrm_tui", "prepare_threshold": None}
     return create_engine(u, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=connect_args)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ocrm_tui.db.enums import (  # noqa: F401  (re-exported: the vocabulary of the tables)
@@ -24,6 +24,24 @@ from ocrm_tui.db.enums import (  # noqa: F401  (re-exported: the vocabulary of t
 )
 
 MONEY = Numeric(18, 2)
+
+
+def code_point_string(length: int) -> String:
+    """A string compared and ordered by code point on every database (PostgreSQL: COLLATE "C"),
+    so that a prefix is a contiguous range of an index whatever the server's locale."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+# Search structures that live only in the database (created by migration 0002), not in
+# these models: SQLite's FTS5 index of name characters with its triggers, PostgreSQL's
+# GIN index of name characters and pairs, and the expression index on a mobile's last
+# four digits.
+DATABASE_ONLY = ("customer_name_fts", "ix_customer_name_grams", "ix_customer_mobile_tail")
+
+
+def in_models(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic ``include_object``: leave the database-only search structures alone."""
+    return not (name or "").startswith(DATABASE_ONLY)
 
 
 def utcnow() -> datetime:
@@ -100,6 +118,7 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_org_rm", "org_id", "rm_id"),
         Index("ix_customer_name", "name"),
         Index("ix_customer_mobile", "mobile"),
+        Index("ix_customer_id_number", "id_number"),
         Index("ix_customer_pinyin", "name_pinyin"),
         Index("ix_customer_initials", "name_initials"),
         Index("ix_customer_tier", "tier"),
@@ -109,9 +128,11 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_no: str = Field(max_length=32, unique=True)
-    name: str = Field(max_length=100)
-    name_pinyin: str = Field(default="", max_length=255)  # "zhangwei"
-    name_initials: str = Field(default="", max_length=64)  # "zw"
+    name: str = Field(max_length=100, sa_type=code_point_string(100))
+    name_pinyin: str = Field(default="", max_length=255, sa_type=code_point_string(255))  # "zhangwei"
+    name_initials: str = Field(default="", max_length=64, sa_type=code_point_string(64))  # "zw"
+    # "张 伟": one token per Chinese character for the name-fragment index (SQLite FTS5).
+    name_chars: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     gender: str | None = Field(default=None, max_length=1)  # M / F
     birth_date: date | None = Field(default=None)
     id_type: str = Field(default="居民身份证", max_length=32)

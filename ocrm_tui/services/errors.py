@@ -55,3 +55,12 @@ class DatabaseUnavailable(OcrmError):
 
 class SchemaOutdated(OcrmError):
     """The database schema is older (or newer) than this version of the product."""
+
+
+class DuplicateCustomer(OcrmError):
+    """A customer with the same ID number, mobile or name and birth date is already on file."""
+
+    def __init__(self, message: str, *, duplicates: list | None = None, blocking: bool = False):
+        super().__init__(message)
+        self.duplicates = duplicates or []
+        self.blocking = blocking

@@ -22,3 +22,14 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     # A rare character pypinyin has no reading for comes back as itself: it gets no key.
     syllables = [s for s in syllables if s.isascii() and s.isalnum()]
     return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def name_chars(name: str) -> str:
+    """The name as index tokens: 张伟 → "张 伟" (one per Chinese character); Latin words whole."""
+    return " ".join(t.lower() for t in _TOKEN.findall(name))
+
+
+def name_keys(name: str) -> dict[str, str]:
+    """Every search key of a name, as Customer columns."""
+    full, initials = pinyin_keys(name)
+    return {"name_pinyin": full, "name_initials": initials, "name_chars": name_chars(name)}
