@@ -181,6 +181,9 @@ class Context:
         }, indent=1))
         return url
 
+    def pg_demo_name(self) -> str:
+        return f"ocrm_bench_demo_{self.customers}_{self.seed}"
+
     def cached_postgres(self) -> str:
         """The PostgreSQL benchmark database of N customers (built once per N and seed, then reused)."""
         from sqlalchemy import text
@@ -189,7 +192,7 @@ class Context:
         from ocrm_tui.db.engine import Database
         from ocrm_tui.services import demo
 
-        name = f"ocrm_bench_demo_{self.customers}_{self.seed}"
+        name = self.pg_demo_name()
         url = self.pg_url(name)
         try:
             db = Database(url)

@@ -40,12 +40,14 @@ def root(
 
 
 def _register() -> None:
-    from ocrm_tui.cli import audit_cmd, db_cmd, demo_cmd, org_cmd, tui_cmd, user_cmd
+    from ocrm_tui.cli import audit_cmd, db_cmd, demo_cmd, org_cmd, tag_cmd, tiers_cmd, tui_cmd, user_cmd
 
     app.add_typer(db_cmd.app, name="db")
     app.add_typer(user_cmd.app, name="user")
     app.add_typer(org_cmd.app, name="org")
     app.add_typer(audit_cmd.app, name="audit")
+    app.add_typer(tag_cmd.app, name="tag")
+    app.add_typer(tiers_cmd.app, name="tiers")
     demo_cmd.register(app)
     tui_cmd.register(app)
 

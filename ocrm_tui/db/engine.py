@@ -51,6 +51,10 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Read a large file through memory mapping rather than a read() per page: a search
+        # that walks an index touches thousands of pages.
+        cur.execute("PRAGMA mmap_size=1073741824")
+        cur.execute("PRAGMA cache_size=-16384")
         cur.close()
 
     @event.listens_for(engine, "begin")

