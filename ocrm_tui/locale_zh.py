@@ -5,7 +5,10 @@ Split by area so that each part of the product keeps its own strings.
 
 from ocrm_tui.locales.zh_cli import ZH_CLI
 from ocrm_tui.locales.zh_core import ZH_CORE
+from ocrm_tui.locales.zh_customers import ZH_CUSTOMERS
 from ocrm_tui.locales.zh_demo import ZH_DEMO
+from ocrm_tui.locales.zh_profile import ZH_PROFILE
+from ocrm_tui.locales.zh_tags import ZH_TAGS
 from ocrm_tui.locales.zh_tui import ZH_TUI
 
-ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI}
+ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI, **ZH_CUSTOMERS, **ZH_PROFILE, **ZH_TAGS}

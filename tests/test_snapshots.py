@@ -15,6 +15,7 @@ from textual.widgets import Input
 from ocrm_tui.app import create_app
 from ocrm_tui.i18n import set_language
 from tests.conftest import PASSWORD
+from tests.test_customers import people  # noqa: F401  (the fixture)
 
 SIZE = (120, 36)
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -133,3 +134,43 @@ def test_outdated_database_on_the_login_screen(snap_compare, tmp_path, lang):
         assert snap_compare(create_app(f"sqlite:///{stable}"), terminal_size=SIZE, run_before=_ready)
     finally:
         stable.unlink(missing_ok=True)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_customer_search_results(snap_compare, db_url, people, clock, lang):
+    """A manager's results for a name fragment, one row selected for batch tagging."""
+    set_language(lang)
+
+    async def search(pilot) -> None:
+        await _log_in(pilot, "M001")
+        await pilot.press("f2")
+        pane = pilot.app.screen.query_one("#customers")
+        pane.query_one("#search-input", Input).value = "伟"
+        for _ in range(100):
+            await pilot.pause(0.05)
+            await _ready(pilot)
+            if pane._page is not None and pane._text == "伟":
+                break
+        await pilot.press("enter", "space")
+        await pilot.pause()
+
+    assert snap_compare(create_app(db_url, clock=clock), terminal_size=SIZE, run_before=search)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_new_customer_form_with_a_wrong_id_number(snap_compare, db_url, people, clock, lang):
+    set_language(lang)
+
+    async def form(pilot) -> None:
+        await _log_in(pilot, "R001")
+        await pilot.press("f2", "ctrl+n")
+        await _ready(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#in-name", Input).value = "赵敏"
+        screen.query_one("#in-id_number", Input).value = "320102199203045511"
+        await pilot.press("ctrl+s")  # saving checks every field and names the wrong ones
+        await pilot.pause(0.1)
+
+    assert snap_compare(create_app(db_url, clock=clock), terminal_size=SIZE, run_before=form)

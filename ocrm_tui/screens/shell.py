@@ -31,6 +31,9 @@ FIRST_PANE = "work"
 class ShellScreen(OcrmScreen):
     """Header, the pane in front, footer."""
 
+    # The pane in front decides what has focus (on_shown): never a widget of a hidden pane.
+    AUTO_FOCUS = ""
+
     BINDINGS = [
         Binding("f2", "show_pane('customers')", "Customers", id="shell.customers",
                 tooltip="Find a customer by name, ID number, mobile or customer number"),
@@ -65,6 +68,7 @@ class ShellScreen(OcrmScreen):
     def action_show_pane(self, pane_id: str) -> None:
         if pane_id not in PANES:
             return
+        self.set_focus(None)  # keys no longer go to the pane being hidden; the new one takes focus
         self.query_one("#panes", ContentSwitcher).current = pane_id
         self._shown(pane_id)
 

@@ -101,7 +101,7 @@ def field_label(name: str) -> str:
         "name": _("Customer name"), "id_type": _("ID type"), "id_number": _("ID number"), "gender": _("Gender"),
         "birth_date": _("Birth date"), "mobile": _("Mobile"), "email": _("E-mail"), "address": _("Address"),
         "occupation": _("Occupation"), "marital_status": _("Marital status"), "education": _("Education"),
-        "family": _("Family"), "financial_status": _("Financial status"), "risk_preference": _("Risk preference"),
+        "family": _("Family situation"), "financial_status": _("Financial status"), "risk_preference": _("Risk preference"),
         "hobbies": _("Hobbies"), "preferred_contact_time": _("Preferred contact time"),
     }[name]
 
