@@ -275,10 +275,13 @@ class ProfileScreen(OcrmScreen):
         generation: int
         message: str
 
-    def __init__(self, customer_id: int, *, counter_lookup: str | None = None) -> None:
+    def __init__(self, customer_id: int, *, counter_lookup: str | None = None, profile=None) -> None:
+        """``profile``: the customer's Profile when the caller has already read it (drawn at
+        once, without a second trip to the database)."""
         super().__init__()
         self.customer_id = customer_id
         self.counter_lookup = counter_lookup
+        self._preloaded = profile
         self.profile = None  # the Profile on screen
         self.drawn = False  # True once a profile is on screen (benchmarks wait for it)
         self.loading = False
@@ -313,7 +316,12 @@ class ProfileScreen(OcrmScreen):
         self.sub_title = _("Customer profile")
         for header in self.query(AppHeader).results(AppHeader):
             header.pane_title = self.sub_title
-        self.reload(counter_lookup=self.counter_lookup)
+        if self._preloaded is not None:
+            self._generation += 1
+            self.on_profile_screen_loaded(self.Loaded(self._generation, self._preloaded))
+            self._preloaded = None
+        else:
+            self.reload(counter_lookup=self.counter_lookup)
 
     # -- loading ------------------------------------------------------------------------------
 

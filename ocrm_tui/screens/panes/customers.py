@@ -220,11 +220,34 @@ class CustomerSearchPane(Pane):
         self.open_customer(int(event.row_key.value))
 
     def open_customer(self, customer_id: int) -> None:
-        from ocrm_tui.screens.customer_profile import ProfileScreen
-
         page = self._page
         counter = self._text if page is not None and page.query.exact else None
-        self.app.push_screen(ProfileScreen(customer_id, counter_lookup=counter))
+        self._open(customer_id, counter)
+
+    # A fixed description: the lookup text (an ID number, a mobile) must not be logged.
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-open", description="open customer")
+    def _open(self, customer_id: int, counter: str | None) -> None:
+        """Read the profile here, then show it: the screen draws at once, in one layout."""
+        from ocrm_tui.services import customers
+        from ocrm_tui.services.errors import OcrmError
+
+        app = self.app
+        actor = app.actor  # type: ignore[attr-defined]
+        try:
+            if counter:
+                with app.session(write=True) as s:  # type: ignore[attr-defined]
+                    customers.open_at_counter(s, actor, counter, customer_id, clock=app.clock)  # type: ignore[attr-defined]
+            with app.session() as s:  # type: ignore[attr-defined]
+                profile = customers.get_profile(s, actor, customer_id, now=app.clock())  # type: ignore[attr-defined]
+        except OcrmError as exc:
+            app.call_from_thread(app.notify, exc.message, severity="error")
+            return
+        app.call_from_thread(self._show_profile, customer_id, profile)
+
+    def _show_profile(self, customer_id: int, profile) -> None:
+        from ocrm_tui.screens.customer_profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(customer_id, profile=profile))
 
     def on_key(self, event) -> None:
         # Down from the search box goes to the results.
