@@ -48,6 +48,17 @@ def test_a_tiny_benchmark_run_writes_the_report(tmp_path, monkeypatch):
     if "not measured yet" not in startup[11]:
         assert re.fullmatch(NUMBER, startup[4]) and re.fullmatch(NUMBER, startup[7]), startup
         assert "target" in startup[11]
+    for backend in backends:
+        for kind in ("ID number", "mobile", "customer number", "Chinese name prefix (2 characters)",
+                     "2 characters inside the name", "pinyin initials", "full pinyin",
+                     "mobile last 4 digits in the branch"):
+            cells = row(report, "search", backend, kind)
+            assert re.fullmatch(NUMBER, cells[4]) and re.fullmatch(NUMBER, cells[7]), cells
+            assert cells[6] == "the same query in raw SQL" and "p95 < 20 ms" in cells[11]
+    profile = row(report, "profile", "sqlite", "Enter → profile drawn (RM, exact customer number)")
+    assert re.fullmatch(NUMBER, profile[4]) and re.fullmatch(NUMBER, profile[7]), profile
+    batch = row(report, "batch_tag", "sqlite", "200 customers tagged (audit included)")
+    assert re.fullmatch(NUMBER, batch[4]) and "0 rows left after" in batch[11], batch
     assert "<!-- recorded-runs:start -->" in report
 
     # a hand-kept section survives the next run

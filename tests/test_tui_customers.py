@@ -15,7 +15,7 @@ from ocrm_tui.screens.panes.customers import CustomerSearchPane, ResultsTable
 from ocrm_tui.services import audit, customers
 from tests.conftest import PASSWORD
 from tests.test_customers import people, rid  # noqa: F401  (the fixture)
-from tests.test_tui import SIZE, log_in, settle
+from tests.test_tui import SIZE, SQLITE_ONLY, log_in, settle
 
 __all__ = ["people"]
 
@@ -133,6 +133,7 @@ async def test_a_teller_counter_lookup_opens_the_customer_and_records_the_contac
         assert [(c.user_id, c.kind) for c in contacts] == [(actors["T001"].id, "counter")]
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py
 async def test_bad_input_in_the_search_box_says_what_to_type(db_url, people, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -202,6 +203,7 @@ async def test_batch_tagging_the_whole_result(db_url, db, people, clock):
     assert tagged == {ids["张伟"], ids["张伟明"], ids["李张伟"]}
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py
 async def test_the_search_speaks_chinese(db_url, people, clock):
     set_language("zh")
     app = create_app(db_url, clock=clock)

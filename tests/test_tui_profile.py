@@ -168,6 +168,7 @@ def audit_events(db, event: str, entity_id: int | None = None) -> list:
 # -- what an RM sees -----------------------------------------------------------------------------
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py
 async def test_an_rm_sees_the_whole_profile_masked(db_url, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -239,6 +240,7 @@ async def test_u_unmasks_for_this_view_and_is_audited(db_url, db, customers, clo
         assert "Unmask" in footer_keys(screen)
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py
 async def test_a_teller_sees_the_surname_only_and_cannot_unmask(db_url, db, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -355,6 +357,7 @@ async def test_a_manager_overrides_the_tier_with_a_reason_and_goes_back_to_autom
         assert len(audit_events(db, "customer.tier_override", customers["zhang"])) == 2
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py
 async def test_an_rm_has_no_tier_override(db_url, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
