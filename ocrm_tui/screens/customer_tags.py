@@ -178,9 +178,13 @@ class TagEditor(OcrmModal[bool]):
         width = max((cell_len(t.name) for t in shown), default=0)
         options = [Option(tag_line(t.name, t.family, t.customers, width=width), id=t.name) for t in shown]
         listing = self.query_one("#tag-suggestions", OptionList)
+        chosen = listing.get_option_at_index(listing.highlighted).id if listing.highlighted is not None else None
         listing.clear_options()
         listing.add_options(options)
-        listing.highlighted = None  # Enter adds what was typed until a suggestion is chosen
+        # Enter adds what was typed until a suggestion is chosen (typing clears the choice); a
+        # late refresh of the same list keeps a suggestion already chosen with ↓.
+        ids = [t.name for t in shown]
+        listing.highlighted = ids.index(chosen) if chosen in ids else None
         listing.display = bool(options)
 
     def action_suggestion(self, step: int) -> None:
