@@ -380,3 +380,16 @@ def test_only_a_manager_overrides_a_tier_with_a_reason_and_it_is_audited(db, peo
     with db.session(write=True) as s:
         assert customers.clear_tier_override(s, a["M001"], ids["张伟"], clock=clock) == "mass"
         s.commit()
+
+
+def test_opening_at_the_counter_records_the_visit_then_shows_the_masked_profile(db, people, clock):
+    ids, a = people
+    with db.session(write=True) as s:
+        p = customers.open_customer(s, a["T001"], ids["李张伟"], counter_lookup="15000002222", clock=clock)
+    assert (p.name, p.mobile) == ("李**", "150****2222")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ServiceContact)
+                        .where(ServiceContact.customer_id == ids["李张伟"])) == 1
+    with db.session(write=True) as s:
+        with pytest.raises(NotFoundError):  # a name is no counter lookup, and 欧阳娜娜 is another branch's
+            customers.open_customer(s, a["T001"], ids["欧阳娜娜"], counter_lookup="18600003333", clock=clock)

@@ -186,9 +186,8 @@ class CustomerFormScreen(OcrmScreen):
             self._check("id_number")
 
     def _check(self, name: str) -> None:
-        from ocrm_tui.services.customers import check_field
+        from ocrm_tui.services.customers import check_field, implied_by_id
         from ocrm_tui.services.errors import ValidationError
-        from ocrm_tui.services.validation import RESIDENT_ID, check_resident_id
 
         values = self.values()
         try:
@@ -199,15 +198,15 @@ class CustomerFormScreen(OcrmScreen):
                 self._show_field_error(exc.field, exc.message)
             return
         self._show_field_error(name, None)
-        if name == "id_number" and values.get("id_type", RESIDENT_ID) == RESIDENT_ID and values.get("id_number"):
+        if name == "id_number":
             # A valid resident ID number names the birth date and the gender.
-            rid = check_resident_id(values["id_number"])
-            if not values.get("birth_date"):
-                self.query_one("#in-birth_date", Input).value = rid.birth_date.isoformat()
-            if not values.get("gender"):
-                self.query_one("#in-gender", Select).value = rid.gender
-            self._show_field_error("birth_date", None)
-            self._show_field_error("gender", None)
+            implied = implied_by_id(values)
+            if "birth_date" in implied:
+                self.query_one("#in-birth_date", Input).value = implied["birth_date"]
+                self._show_field_error("birth_date", None)
+            if "gender" in implied:
+                self.query_one("#in-gender", Select).value = implied["gender"]
+                self._show_field_error("gender", None)
 
     # -- saving -------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:

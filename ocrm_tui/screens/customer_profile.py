@@ -335,25 +335,15 @@ class ProfileScreen(OcrmScreen):
     # A fixed description: the lookup text (an ID number, a mobile) must not be logged.
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile", description="load profile")
     def _load(self, generation: int, unmask: bool, counter_lookup: str | None) -> None:
-        from ocrm_tui.services import audit, customers
+        from ocrm_tui.services import customers
         from ocrm_tui.services.errors import OcrmError
 
         app = self.app
-        actor = app.actor  # type: ignore[attr-defined]
         try:
-            if counter_lookup:
-                with app.session(write=True) as s:  # type: ignore[attr-defined]
-                    audit.acting_as(s, actor, clock=app.clock)  # type: ignore[attr-defined]
-                    customers.open_at_counter(s, actor, counter_lookup, self.customer_id,
-                                              clock=app.clock)  # type: ignore[attr-defined]
-                    s.commit()
-            with app.session(write=unmask) as s:  # type: ignore[attr-defined]
-                # The service queues the unmask audit event; it must name who looked.
-                audit.acting_as(s, actor, clock=app.clock)  # type: ignore[attr-defined]
-                profile = customers.get_profile(s, actor, self.customer_id, unmask=unmask,
-                                                now=app.clock())  # type: ignore[attr-defined]
-                if unmask:
-                    s.commit()
+            with app.session(write=bool(counter_lookup or unmask)) as s:  # type: ignore[attr-defined]
+                profile = customers.open_customer(s, app.actor, self.customer_id,  # type: ignore[attr-defined]
+                                                  counter_lookup=counter_lookup, unmask=unmask,
+                                                  clock=app.clock)  # type: ignore[attr-defined]
         except OcrmError as exc:
             self.post_message(self.LoadFailed(generation, exc.message))
             return

@@ -146,15 +146,13 @@ class TierOverrideDialog(OcrmModal[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tier", description="set tier")
     def _save(self, clear: bool, tier: str, reason: str) -> None:
-        from ocrm_tui.services import audit, customers
+        from ocrm_tui.services import customers
         from ocrm_tui.services.errors import OcrmError
 
         app = self.app
         actor = app.actor  # type: ignore[attr-defined]
         try:
             with app.session(write=True) as s:  # type: ignore[attr-defined]
-                # The audit record names who changed the tier.
-                audit.acting_as(s, actor, clock=app.clock)  # type: ignore[attr-defined]
                 if clear:
                     customers.clear_tier_override(s, actor, self.customer_id, clock=app.clock)  # type: ignore[attr-defined]
                 else:

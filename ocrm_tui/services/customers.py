@@ -40,9 +40,15 @@ from ocrm_tui.i18n import _
 from ocrm_tui.services import audit, customer_search, masking
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import Clock, system_clock
-from ocrm_tui.services.errors import DuplicateCustomer, PermissionDenied, StaleRecordError, ValidationError
+from ocrm_tui.services.errors import (
+    DuplicateCustomer,
+    NotFoundError,
+    PermissionDenied,
+    StaleRecordError,
+    ValidationError,
+)
 from ocrm_tui.services.pinyin import name_keys
-from ocrm_tui.services.scope import get_customer_in_scope
+from ocrm_tui.services.scope import customer_scope, get_customer_in_scope, not_found_message
 from ocrm_tui.services.settings import get_setting
 from ocrm_tui.services.tiers import tier_for
 from ocrm_tui.services.validation import RESIDENT_ID, check_email, check_mobile, check_resident_id, normalise_text
@@ -185,13 +191,32 @@ def clean(values: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
         except ValidationError as exc:
             errors[exc.field or spec.name] = exc.message
     # A resident ID number names the birth date and gender: fill them in when left empty.
-    if "id_number" not in errors and cleaned.get("id_type") == RESIDENT_ID and cleaned.get("id_number"):
-        rid = check_resident_id(str(cleaned["id_number"]))
-        if cleaned.get("birth_date") is None and "birth_date" not in errors:
-            cleaned["birth_date"] = rid.birth_date
-        if cleaned.get("gender") is None and "gender" not in errors:
-            cleaned["gender"] = rid.gender
+    if "id_number" not in errors:
+        implied = implied_by_id(values)
+        if "birth_date" in implied and "birth_date" not in errors:
+            cleaned["birth_date"] = date.fromisoformat(implied["birth_date"])
+        if "gender" in implied and "gender" not in errors:
+            cleaned["gender"] = implied["gender"]
     return cleaned, errors
+
+
+def implied_by_id(values: dict[str, str]) -> dict[str, str]:
+    """The birth date and gender (as form text) that a valid resident ID number gives, for
+    those of the two fields left empty; nothing for another kind of ID or a wrong number."""
+    id_type = normalise_text(values.get("id_type") or "") or RESIDENT_ID
+    number = normalise_text(values.get("id_number") or "")
+    if id_type != RESIDENT_ID or not number:
+        return {}
+    try:
+        rid = check_resident_id(number)
+    except ValidationError:
+        return {}
+    implied = {}
+    if not normalise_text(values.get("birth_date") or ""):
+        implied["birth_date"] = rid.birth_date.isoformat()
+    if not normalise_text(values.get("gender") or ""):
+        implied["gender"] = rid.gender
+    return implied
 
 
 def _form_text(value: object) -> str:
@@ -362,9 +387,6 @@ def open_at_counter(session: Session, actor: Actor, text: str, customer_id: int,
     if actor.role != Role.TELLER or actor.id is None:
         return False
     if not customer_search.find_exact(session, actor, text, customer_id):
-        from ocrm_tui.services.errors import NotFoundError
-        from ocrm_tui.services.scope import not_found_message
-
         raise NotFoundError(not_found_message())
     audit.acting_as(session, actor, clock=clock)
     session.add(ServiceContact(customer_id=customer_id, user_id=actor.id, at=clock(), kind="counter"))
@@ -485,7 +507,7 @@ def _aum_periods(session: Session, customer_id: int) -> list[AumPeriod]:
 
 
 def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: bool = False, now: datetime | None = None,
-                transactions: int = 10, contacts: int = 10) -> Profile:
+                transactions: int = 10, contacts: int = 10, clock: Clock = system_clock) -> Profile:
     """The 360° view of a customer in the actor's scope, masked unless ``unmask``.
 
     ``unmask`` needs a role that may see full values and writes a ``customer.unmask`` audit
@@ -495,7 +517,7 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         raise PermissionDenied(_("Your role sees customers' personal data masked only"))
     c = get_customer_in_scope(session, actor, customer_id, now=now)
     if unmask:
-        audit.acting_as(session, actor)
+        audit.acting_as(session, actor, clock=clock)
         audit.log_event(session, "customer.unmask", "customer", c.id,
                         {"fields": ["name", "id_number", "mobile", "address", "account_no"]})
     teller = actor.role == Role.TELLER
@@ -548,6 +570,18 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         tags=tags, contacts=contact_rows, can_unmask=can_unmask(actor) and not full, can_edit=can_edit(actor),
         can_override_tier=can_override_tier(actor), can_tag=True,
     )
+
+
+def open_customer(session: Session, actor: Actor, customer_id: int, *, counter_lookup: str | None = None,
+                  unmask: bool = False, clock: Clock = system_clock) -> Profile:
+    """What a screen shows when a customer is opened: records the counter visit when a
+    teller opened them by the exact lookup ``counter_lookup``, then the profile.
+
+    Give it a write session when ``counter_lookup`` or ``unmask`` is set.
+    """
+    if counter_lookup:
+        open_at_counter(session, actor, counter_lookup, customer_id, clock=clock)
+    return get_profile(session, actor, customer_id, unmask=unmask, now=clock(), clock=clock)
 
 
 # -- tiers -------------------------------------------------------------------------------------

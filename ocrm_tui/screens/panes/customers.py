@@ -232,13 +232,10 @@ class CustomerSearchPane(Pane):
         from ocrm_tui.services.errors import OcrmError
 
         app = self.app
-        actor = app.actor  # type: ignore[attr-defined]
         try:
-            if counter:
-                with app.session(write=True) as s:  # type: ignore[attr-defined]
-                    customers.open_at_counter(s, actor, counter, customer_id, clock=app.clock)  # type: ignore[attr-defined]
-            with app.session() as s:  # type: ignore[attr-defined]
-                profile = customers.get_profile(s, actor, customer_id, now=app.clock())  # type: ignore[attr-defined]
+            with app.session(write=bool(counter)) as s:  # type: ignore[attr-defined]
+                profile = customers.open_customer(s, app.actor, customer_id, counter_lookup=counter,  # type: ignore[attr-defined]
+                                                  clock=app.clock)  # type: ignore[attr-defined]
         except OcrmError as exc:
             app.call_from_thread(app.notify, exc.message, severity="error")
             return
