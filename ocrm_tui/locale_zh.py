@@ -9,6 +9,11 @@ from ocrm_tui.locales.zh_customers import ZH_CUSTOMERS
 from ocrm_tui.locales.zh_demo import ZH_DEMO
 from ocrm_tui.locales.zh_profile import ZH_PROFILE
 from ocrm_tui.locales.zh_tags import ZH_TAGS
+from ocrm_tui.locales.zh_ticket_cli import ZH_TICKET_CLI
+from ocrm_tui.locales.zh_ticket_queue import ZH_TICKET_QUEUE
+from ocrm_tui.locales.zh_ticket_view import ZH_TICKET_VIEW
+from ocrm_tui.locales.zh_tickets import ZH_TICKETS
 from ocrm_tui.locales.zh_tui import ZH_TUI
 
-ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI, **ZH_CUSTOMERS, **ZH_PROFILE, **ZH_TAGS}
+ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI, **ZH_CUSTOMERS, **ZH_PROFILE, **ZH_TAGS,
+                      **ZH_TICKETS, **ZH_TICKET_QUEUE, **ZH_TICKET_VIEW, **ZH_TICKET_CLI}

@@ -57,3 +57,22 @@ class TagFamily(StrEnum):
     ATTITUDE = "attitude"
     RELATIONSHIP = "relationship"
     CUSTOM = "custom"
+
+
+class TicketType(StrEnum):
+    CONSULTATION = "consultation"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+
+
+class TicketPriority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    RESPONDED = "responded"
+    CLOSED = "closed"

@@ -20,6 +20,9 @@ from ocrm_tui.db.enums import (  # noqa: F401  (re-exported: the vocabulary of t
     ProductType,
     Role,
     TagFamily,
+    TicketPriority,
+    TicketStatus,
+    TicketType,
     Tier,
 )
 
@@ -275,6 +278,114 @@ class AumSnapshot(SQLModel, table=True):
     month: date = Field(primary_key=True)  # first day of the month
     aum: Decimal = Field(sa_type=MONEY)
     aum_daily_avg: Decimal = Field(sa_type=MONEY)
+
+
+_TICKET_VERSION = version_column()
+
+
+class Ticket(SQLModel, table=True):
+    """A service ticket (服务工单): a customer's consultation, complaint or suggestion."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # The worker's queue: their tickets by state and due time.
+        Index("ix_ticket_assignee_status_due", "assignee_id", "status", "due_at"),
+        # SLA scan and the branch's unassigned pool: open tickets by due time.
+        Index("ix_ticket_status_due", "status", "due_at"),
+        Index("ix_ticket_customer", "customer_id", "created_at"),
+        Index("ix_ticket_org_status", "org_id", "status"),
+        # Longest idle: when each worker was last given a ticket.
+        Index("ix_ticket_assignee_assigned", "assignee_id", "assigned_at"),
+    )
+    __mapper_args__ = {"version_id_col": _TICKET_VERSION}
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    org_id: int = Field(foreign_key="organisation.id")  # the customer's branch when it was raised
+    type: str = Field(default=TicketType.CONSULTATION, max_length=16)
+    priority: str = Field(default=TicketPriority.MEDIUM, max_length=8)
+    channel: str = Field(default="counter", max_length=16)
+    subject: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    status: str = Field(default=TicketStatus.NEW, max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    assigned_at: datetime | None = Field(default=None)
+    # The assignee has not opened it since it was given to them (the unread marker).
+    unread: bool = Field(default=True)
+    required_skill: str | None = Field(default=None, max_length=32)
+    due_at: datetime
+    solution: str | None = Field(default=None, max_length=4000)
+    rating: int | None = Field(default=None)  # 1 needs improvement … 5 very satisfied
+    rating_comment: str | None = Field(default=None, max_length=500)
+    rated_at: datetime | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None)
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=_TICKET_VERSION)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One line of a ticket's timeline: created, assigned, a status change, a note, help, a rating."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    kind: str = Field(max_length=24)  # created / assigned / status / note / help_requested / help_answered / rated
+    from_value: str | None = Field(default=None, max_length=64)
+    to_value: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, max_length=4000)
+
+
+class TicketHelp(SQLModel, table=True):
+    """A collaboration task on a ticket: another role or a named colleague is asked for help."""
+
+    __tablename__ = "ticket_help"
+    __table_args__ = (
+        Index("ix_ticket_help_user_status", "to_user_id", "status"),
+        Index("ix_ticket_help_role_status", "to_role", "status"),
+        Index("ix_ticket_help_ticket", "ticket_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    requested_by: int = Field(foreign_key="staff_user.id")
+    to_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    to_role: str | None = Field(default=None, max_length=16)  # any colleague of this role in the ticket's branch
+    task: str = Field(max_length=1000)
+    status: str = Field(default="open", max_length=16)  # open / answered
+    answer: str | None = Field(default=None, max_length=4000)
+    answered_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    answered_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """A reminder or warning for a member of staff (an overdue ticket, a risk signal).
+
+    ``dedupe_key`` makes raising the same alert twice impossible: a scan that runs again
+    finds the alert already raised.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_user_read", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # ticket.overdue, …
+    dedupe_key: str = Field(max_length=128, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = Field(default=None)
 
 
 class Setting(SQLModel, table=True):

@@ -21,15 +21,16 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlmodel import Session, SQLModel
 
-from ocrm_tui.db.models import AuditRecord, AumSnapshot, Transaction
+from ocrm_tui.db.models import Alert, AuditRecord, AumSnapshot, TicketEvent, Transaction
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import system_clock
 
 GENESIS = "0" * 64
 REDACTED = "[redacted]"
 # Core-banking facts arrive in bulk from the core system; their loads are audited as one
-# import event each, not row by row.
-NOT_AUDITED: tuple[type, ...] = (AuditRecord, AumSnapshot, Transaction)
+# import event each, not row by row. A ticket's timeline is itself an append-only trail of
+# changes that are audited on the ticket; alerts are raised by scans that audit one event each.
+NOT_AUDITED: tuple[type, ...] = (AuditRecord, AumSnapshot, Transaction, TicketEvent, Alert)
 _PG_AUDIT_LOCK = 7_240_061  # advisory lock key serialising appends on PostgreSQL
 
 

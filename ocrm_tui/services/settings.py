@@ -18,6 +18,12 @@ DEFAULTS: dict[str, Any] = {
     "idle_lock.minutes": 15,
     # Daily-average AUM (CNY) from which a customer is in the tier.
     "tier.thresholds": {"vip": 50000, "wealth": 500000, "private": 6000000},
+    # Service tickets: hours to resolve by priority (the SLA), the share of that time left
+    # when a ticket is shown as about to be overdue, and whether a customer's own RM takes
+    # the customer's tickets before anyone else.
+    "sla.hours": {"high": 4, "medium": 24, "low": 72},
+    "sla.due_soon_percent": 25,
+    "tickets.assign_to_rm": True,
 }
 
 
