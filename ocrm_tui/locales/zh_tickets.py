@@ -90,4 +90,17 @@ ZH_TICKETS: dict[str, str] = {
         "其他人同时修改了其中部分工单；未做任何更改，请重试",
     # the SLA scan
     "Ticket {no} is overdue (due {due}): {subject}": "工单 {no} 已超时（应于 {due} 前完成）：{subject}",
+    # screens/ticket_dialogs.py (shared by the ticket screens)
+    "{n} of at most {max} characters": "{n} / 最多 {max} 个字符",
+    "Write the text first": "请先填写内容",
+    "At most {max} characters: shorten it by {n}": "最多 {max} 个字符：请删减 {n} 个字符",
+    "Employee number or name": "员工号或姓名",
+    "Searching…": "正在查找…",
+    "Staff name": "员工姓名",
+    "Open tickets": "未结工单",
+    "{n} found: ↓ to choose, Enter to pick": "找到 {n} 人：按 ↓ 选择，Enter 确定",
+    "Nobody found": "没有找到",
+    "Save the text": "保存内容",
+    "Close without saving": "关闭，不保存",
+    "Close without choosing": "关闭，不选择",
 }
