@@ -94,4 +94,14 @@ ZH_CLI: dict[str, str] = {
     "expected SEQ:HASH as printed by ocrm audit verify": "应为 ocrm audit verify 输出的 序号:哈希",
     "head: {head}": "链头：{head}",
     "record {seq} is gone: the newest records were deleted": "第 {seq} 条记录不存在：最新的记录已被删除",
+    # ocrm settings
+    "Settings": "参数",
+    "Setting": "参数项",
+    "Value": "取值",
+    "Default": "默认值",
+    "yes": "是",
+    "no": "否",
+    "A percentage is 0–100": "百分比须在 0–100 之间",
+    "The value is not valid JSON: {value}": "取值不是有效的 JSON：{value}",
+    "{key} is now {value}.": "{key} 现在是 {value}。",
 }

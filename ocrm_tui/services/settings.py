@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from ocrm_tui.db.models import Setting, utcnow
@@ -34,12 +35,34 @@ def get_setting(session: Session, key: str) -> Any:
     return json.loads(row.value) if row is not None else DEFAULTS[key]
 
 
+def _check(key: str, value: Any) -> None:
+    """A value of the right shape: the same type as the default; numbers positive; a table
+    (tier thresholds, SLA hours) with exactly the default's keys."""
+    default = DEFAULTS[key]
+    like = _("Setting {key} needs a value like {example}", key=key, example=json.dumps(default))
+    if type(value) is not type(default):
+        raise ValidationError(like, field="value")
+    if isinstance(default, dict):
+        if set(value) != set(default) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value.values()):
+            raise ValidationError(like, field="value")
+    elif isinstance(default, int) and not isinstance(default, bool) and value < 0:
+        raise ValidationError(like, field="value")
+    if key == "sla.due_soon_percent" and value > 100:
+        raise ValidationError(_("A percentage is 0–100"), field="value")
+
+
+def list_settings(session: Session) -> list[tuple[str, Any, bool]]:
+    """Every setting: (key, value, whether it is the default)."""
+    stored = {row.key: json.loads(row.value) for row in session.scalars(select(Setting)).all()}
+    return [(key, stored.get(key, default), key not in stored) for key, default in DEFAULTS.items()]
+
+
 def set_setting(session: Session, key: str, value: Any) -> None:
     """Change a policy value (audited through the session like every change)."""
     if key not in DEFAULTS:
         raise ValidationError(_("Unknown setting {key}", key=key), field="key")
-    if type(value) is not type(DEFAULTS[key]):
-        raise ValidationError(_("Setting {key} needs a value like {example}", key=key, example=json.dumps(DEFAULTS[key])), field="value")
+    _check(key, value)
     row = session.get(Setting, key)
     encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if row is None:
