@@ -423,3 +423,28 @@ def test_sla_scan_alerts_each_newly_overdue_ticket_exactly_once(db, desk, clock,
     clock.advance(hours=5)
     with db.session(write=True) as s:
         assert tickets.sla_scan(s, system, clock=clock) == 1
+
+
+def test_closing_withdraws_open_requests_for_help_and_the_timeline_names_a_role_in_the_readers_language(
+        db, desk, clock):
+    from ocrm_tui.i18n import set_language
+
+    ids, a = desk
+    tid = raise_ticket(db, a["T001"], ids["张伟"], clock)
+    with db.session(write=True) as s:
+        help_id = tickets.request_help(s, a["R001"], tid, "核对凭证", to_role="teller", clock=clock)
+    with db.session(write=True) as s:
+        tickets.close(s, a["R001"], tid, "已处理", clock=clock)
+    with db.session(write=True) as s, pytest.raises(StaleRecordError, match="needs no answer"):
+        tickets.answer_help(s, a["T001"], help_id, "迟到的答复")
+    with db.session() as s:
+        assert tickets.queue_page(s, a["T001"], "help", now=clock.now).rows == []
+        view = tickets.get_ticket(s, a["R001"], tid, now=clock.now)
+    assert view.help[0].status == "withdrawn"
+    asked = next(e for e in view.timeline if e.kind == "help_requested")
+    assert asked.to_value == "Teller"
+    set_language("zh")
+    with db.session() as s:
+        asked = next(e for e in tickets.get_ticket(s, a["R001"], tid, now=clock.now).timeline
+                     if e.kind == "help_requested")
+    assert asked.to_value == "柜员"

@@ -233,12 +233,13 @@ async def test_f2_to_f5_bring_each_pane_to_the_front(db_url, branch, clock):
         switcher = app.screen.query_one("#panes", ContentSwitcher)
         expected = {
             "f2": ("customers", "Customer search", "Type an ID number, a mobile, a customer number or a name"),
-            "f3": ("tickets", "My tickets", "The ticket queue is not available in this version yet."),
+            "f3": ("tickets", "My tickets", "No new or unread tickets"),
             "f4": ("campaigns", "Campaigns", "Campaigns are not available in this version yet."),
             "f5": ("work", "Work platform", "not available in this version yet."),
         }
         for key, (pane_id, title, message) in expected.items():
             await pilot.press(key)
+            await settle(app, pilot)  # the ticket queue arrives from a worker
             assert switcher.current == pane_id
             assert str(app.screen.query_one("#header-pane", Label).render()) == title
             pane = app.screen.query_one(f"#{pane_id}")

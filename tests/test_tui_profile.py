@@ -445,7 +445,7 @@ async def test_the_profile_speaks_chinese(db_url, customers, clock):
         await log_in(app, pilot, "R001", PASSWORD)
         screen = await open_profile(app, pilot, customers["zhang"])
         titles = [s.border_title for s in screen.query(".profile-section")]
-        assert titles == ["基本信息", "扩展信息", "管户关系", "资产", "标签", "近期交易", "联系记录"]
+        assert titles == ["基本信息", "扩展信息", "管户关系", "资产", "标签", "工单", "近期交易", "联系记录"]
         assert "贵宾客户" in title_bar(screen) and "已脱敏" in title_bar(screen)
         assert "基金" in section(screen, "assets") and "手机银行" in section(screen, "transactions")
         assert {"显示明文", "编辑", "标签", "返回"} <= set(footer_keys(screen))

@@ -358,7 +358,7 @@ class TicketHelp(SQLModel, table=True):
     to_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
     to_role: str | None = Field(default=None, max_length=16)  # any colleague of this role in the ticket's branch
     task: str = Field(max_length=1000)
-    status: str = Field(default="open", max_length=16)  # open / answered
+    status: str = Field(default="open", max_length=16)  # open / answered / withdrawn (the ticket was closed)
     answer: str | None = Field(default=None, max_length=4000)
     answered_by: int | None = Field(default=None, foreign_key="staff_user.id")
     answered_at: datetime | None = Field(default=None)

@@ -103,4 +103,5 @@ ZH_TICKETS: dict[str, str] = {
     "Save the text": "保存内容",
     "Close without saving": "关闭，不保存",
     "Close without choosing": "关闭，不选择",
+    "The ticket was closed; this request needs no answer any more": "工单已关闭，此协作请求无需再答复",
 }

@@ -4,7 +4,8 @@ Everything on it comes from ``services.customers.get_profile``, already masked f
 user; a worker loads it with its own short session and hands the plain ``Profile`` back
 by message. ``u`` shows the full values (an audited unmask, for this view only: any
 reload is masked again), ``e`` edits the file, ``t`` edits the tags, ``o`` sets the tier
-by hand (managers). Keys a role cannot use are not offered.
+by hand (managers), ``k`` raises a service ticket for the customer, ``i`` opens their newest
+open ticket. Keys a role cannot use are not offered.
 """
 
 from __future__ import annotations
@@ -207,6 +208,36 @@ def contacts_block(p) -> Table | Text:
     )
 
 
+def tickets_block(p) -> Table | Text:
+    """The customer's recent tickets, open ones first (the service's order)."""
+    from ocrm_tui.services.tickets import priority_name, status_name, type_name
+
+    rows = []
+    for t in p.tickets:
+        if t.status == "closed":
+            due = Text(_("closed"), style=LABEL_STYLE)
+        elif t.sla == "overdue":
+            due = Text(_("overdue since {time}", time=when(t.due_at)), style="bold #e5534b")
+        elif t.sla == "due_soon":
+            due = Text(_("due {time}", time=when(t.due_at)), style="bold #e3b341")
+        else:
+            due = Text(_("due {time}", time=when(t.due_at)))
+        rows.append([
+            Text(t.number, style="bold"),
+            Text(status_name(t.status), style=LABEL_STYLE if t.status == "closed" else ""),
+            Text(priority_name(t.priority), style="bold #e5534b" if t.priority == "high" else ""),
+            type_name(t.type),
+            t.subject,
+            t.assignee or _("branch pool"),
+            due,
+        ])
+    return data_table(
+        [(_("Ticket"), "left"), (_("Status"), "left"), (_("Priority"), "left"), (_("Type"), "left"),
+         (_("Subject"), "left"), (_("Assignee"), "left"), (_("Due"), "left")],
+        rows, empty=_("No tickets yet"),
+    )
+
+
 class Section(Vertical):
     """A bordered block with its title in the border."""
 
@@ -231,6 +262,10 @@ class ProfileScreen(OcrmScreen):
         Binding("t", "tags", "Tags", id="profile.tags", tooltip="Add or remove this customer's tags"),
         Binding("o", "override_tier", "Set tier", id="profile.override_tier",
                 tooltip="Set the customer's tier by hand, with a reason"),
+        Binding("k", "new_ticket", "New ticket", id="profile.new_ticket",
+                tooltip="Raise a service ticket (consultation, complaint, suggestion) for this customer"),
+        Binding("i", "open_ticket", "Open ticket", id="profile.open_ticket",
+                tooltip="Open this customer's newest open ticket"),
         Binding("escape", "back", "Back", id="profile.back", tooltip="Back to where you came from"),
     ]
 
@@ -308,6 +343,7 @@ class ProfileScreen(OcrmScreen):
                     yield Section(_("Relationship"), "relationship", id="section-relationship")
                 yield Section(_("Assets"), "assets", id="section-assets")
             yield Section(_("Tags"), "tags", id="section-tags")
+            yield Section(_("Tickets"), "tickets", id="section-tickets")
             yield Section(_("Recent transactions"), "transactions", id="section-transactions")
             yield Section(_("Contact history"), "contacts", id="section-contacts")
         yield OcrmFooter()
@@ -414,6 +450,7 @@ class ProfileScreen(OcrmScreen):
         self.query_one("#relationship", Static).update(relationship_block(p))
         self.query_one("#assets", Static).update(assets_block(p))
         self.query_one("#tags", Static).update(tags_block(p))
+        self.query_one("#tickets", Static).update(tickets_block(p))
         self.query_one("#transactions", Static).update(transactions_block(p))
         self.query_one("#contacts", Static).update(contacts_block(p))
         body = self.query_one("#profile-body", VerticalScroll)
@@ -433,7 +470,16 @@ class ProfileScreen(OcrmScreen):
             return p is not None and p.can_tag
         if action == "override_tier":
             return p is not None and p.can_override_tier
+        if action == "new_ticket":
+            return p is not None
+        if action == "open_ticket":
+            return self._newest_open_ticket() is not None
         return True
+
+    def _newest_open_ticket(self):
+        p = self.profile
+        # Open ones come first, newest first (services.tickets.customer_tickets).
+        return next((t for t in p.tickets if t.status != "closed"), None) if p is not None else None
 
     def action_unmask(self) -> None:
         if self.profile is None or not self.profile.can_unmask or self.loading:
@@ -469,7 +515,24 @@ class ProfileScreen(OcrmScreen):
             callback=self._changed,
         )
 
-    def _changed(self, changed: bool | None) -> None:
+    def action_new_ticket(self) -> None:
+        p = self.profile
+        if p is None:
+            return
+        from ocrm_tui.screens.ticket_form import TicketFormScreen
+
+        label = f"{p.name}  " + _("Customer no. {number}", number=p.customer_no)
+        self.app.push_screen(TicketFormScreen(self.customer_id, customer_label=label), callback=self._changed)
+
+    def action_open_ticket(self) -> None:
+        ticket = self._newest_open_ticket()
+        if ticket is None:
+            return
+        from ocrm_tui.screens.ticket_view import TicketScreen
+
+        self.app.push_screen(TicketScreen(ticket.id), callback=self._changed)
+
+    def _changed(self, changed: bool | int | None) -> None:
         if changed:
             self.reload()  # masked again: full values were for the view that showed them
 

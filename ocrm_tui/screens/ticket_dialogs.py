@@ -104,8 +104,13 @@ class StaffPickerDialog(OcrmModal[object]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="staff_picker.cancel", tooltip="Close without choosing"),
     ]
+    # Its own card class: the app's `.dialog` rule (width 64, height auto) would win over this
+    # DEFAULT_CSS and cut the table's last columns.
     DEFAULT_CSS = """
-    StaffPickerDialog .dialog { width: 90; max-width: 100%; height: 24; }
+    StaffPickerDialog .staff-card {
+        width: 90; max-width: 100%; height: 24; max-height: 100%; padding: 1 2; background: $surface;
+        border: round $primary;
+    }
     StaffPickerDialog StaffTable { height: 1fr; }
     StaffPickerDialog #staff-status { height: 1; color: $text-muted; }
     """
@@ -119,7 +124,7 @@ class StaffPickerDialog(OcrmModal[object]):
         self._text = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="staff-card"):
             yield Static(self._title, classes="dialog-title", markup=False)
             yield Input(placeholder=_("Employee number or name"), id="staff-search", max_length=50)
             yield Static(_("Searching…"), id="staff-status", markup=False)

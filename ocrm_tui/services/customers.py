@@ -50,6 +50,7 @@ from ocrm_tui.services.errors import (
 from ocrm_tui.services.pinyin import name_keys
 from ocrm_tui.services.scope import customer_scope, get_customer_in_scope, not_found_message
 from ocrm_tui.services.settings import get_setting
+from ocrm_tui.services.tickets import customer_tickets
 from ocrm_tui.services.tiers import tier_for
 from ocrm_tui.services.validation import RESIDENT_ID, check_email, check_mobile, check_resident_id, normalise_text
 
@@ -476,6 +477,7 @@ class Profile:
     transactions: list[TxnRow]
     tags: list[TagRow]
     contacts: list[ContactRow]
+    tickets: list = field(default_factory=list)  # services.tickets.QueueRow: recent ones, open first
     can_unmask: bool = False
     can_edit: bool = False
     can_override_tier: bool = False
@@ -553,6 +555,7 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         select(ServiceContact.at, ServiceContact.kind, ServiceContact.note, StaffUser.name, StaffUser.employee_no)
         .join(StaffUser, StaffUser.id == ServiceContact.user_id)
         .where(ServiceContact.customer_id == c.id).order_by(ServiceContact.at.desc()).limit(contacts)).all()]
+    ticket_rows = customer_tickets(session, actor, c.id, now=now)
     today = (now or datetime.now(timezone.utc)).date()
     if unmask:
         session.commit()  # the unmask is on record before anything is shown
@@ -567,8 +570,8 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         preferred_contact_time=c.preferred_contact_time, org_name=org_name, rm_name=rm_name,
         collaborators=collaborators, tier=c.tier, tier_manual=c.tier_manual, tier_reason=c.tier_reason,
         aum=c.aum_daily_avg, aum_periods=_aum_periods(session, c.id), holdings=holdings, transactions=txns,
-        tags=tags, contacts=contact_rows, can_unmask=can_unmask(actor) and not full, can_edit=can_edit(actor),
-        can_override_tier=can_override_tier(actor), can_tag=True,
+        tags=tags, contacts=contact_rows, tickets=ticket_rows, can_unmask=can_unmask(actor) and not full,
+        can_edit=can_edit(actor), can_override_tier=can_override_tier(actor), can_tag=True,
     )
 
 

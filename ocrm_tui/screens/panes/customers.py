@@ -106,7 +106,7 @@ class CustomerSearchPane(Pane):
         table.add_column(_("RM"), key="rm", width=10)
 
     def on_shown(self) -> None:
-        self.query_one("#search-input", Input).focus()
+        self.screen.set_focus(self.query_one("#search-input", Input))  # at once: one footer rebuild
 
     # -- searching -----------------------------------------------------------------------------
     @on(Input.Changed, "#search-input")
