@@ -9,6 +9,6 @@ adding a module and importing it in ``MODULES``.
 
 from bench.core import Context, Result, benchmark, registry
 
-MODULES = ("bench.bench_demo", "bench.bench_startup", "bench.bench_customers")
+MODULES = ("bench.bench_demo", "bench.bench_startup", "bench.bench_customers", "bench.bench_tickets")
 
 __all__ = ["Context", "Result", "benchmark", "registry", "MODULES"]

@@ -59,6 +59,18 @@ def test_a_tiny_benchmark_run_writes_the_report(tmp_path, monkeypatch):
     assert re.fullmatch(NUMBER, profile[4]) and re.fullmatch(NUMBER, profile[7]), profile
     batch = row(report, "batch_tag", "sqlite", "200 customers tagged (audit included)")
     assert re.fullmatch(NUMBER, batch[4]) and "0 rows left after" in batch[11], batch
+    for backend in backends:
+        wall = row(report, "ticket_claim", backend, "2 processes empty a pool of 100: wall time per claim")
+        assert re.fullmatch(NUMBER, wall[4]) and re.fullmatch(NUMBER, wall[7]), wall
+        assert "0 double claims, 0 lost (100 claims checked against the timeline)" in wall[11], wall
+        one = row(report, "ticket_claim", backend, "2 processes: one claim as a terminal sees it")
+        assert re.fullmatch(NUMBER, one[4]) and re.fullmatch(NUMBER, one[7]), one
+        queue = row(report, "ticket_queue", backend, "counts of 7 views + first page (2,000 tickets, 100 queued)")
+        assert re.fullmatch(NUMBER, queue[4]) and re.fullmatch(NUMBER, queue[7]), queue
+        assert queue[6] == "the same queries in raw SQL" and "queue_counts + queue_page" in queue[11], queue
+    f3 = row(report, "ticket_queue", "sqlite", "F3 → first page drawn (2,000 tickets, 100 queued)")
+    assert re.fullmatch(NUMBER, f3[4]) and re.fullmatch(NUMBER, f3[7]), f3
+    assert "p95 < 200 ms" in f3[11] and "rows drawn" in f3[11], f3
     assert "<!-- recorded-runs:start -->" in report
 
     # a hand-kept section survives the next run

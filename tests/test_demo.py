@@ -25,6 +25,9 @@ from ocrm_tui.db.models import (
     ServiceContact,
     StaffUser,
     Tag,
+    Ticket,
+    TicketEvent,
+    TicketHelp,
     Transaction,
 )
 from ocrm_tui.services import audit, auth, demo
@@ -95,6 +98,32 @@ def test_the_branch_network_has_every_level_role_product_and_channel(built):
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.rm_id.is_(None))) > 0
     assert summary.tables["customer"].rows == N
     assert len(summary.staff) == len({st.employee_no for st in summary.staff})
+
+
+def test_tickets_fill_every_rms_queue_with_every_status_and_type(built):
+    db, summary = built
+    with db.session() as s:
+        rows = s.execute(select(Ticket.id, Ticket.type, Ticket.status, Ticket.priority, Ticket.solution,
+                                Ticket.assignee_id, Ticket.closed_at, Ticket.due_at, Ticket.created_at)).all()
+        rms = s.scalars(select(StaffUser.id).where(StaffUser.role == "rm")).all()
+        events = Counter(s.execute(select(TicketEvent.ticket_id, TicketEvent.kind)).all())
+        helps = count(s, TicketHelp)
+    # about one per 20 customers (at least 40), and what RMs' queues and the pools needed on top
+    drawn = demo.ticket_count(N)
+    assert drawn == demo.MIN_TICKETS <= len(rows) <= drawn + demo.OPEN_PER_RM * len(rms) + demo.MIN_POOL
+    assert summary.tables["ticket"].rows == len(rows)
+    assert {r.type for r in rows} == {"consultation", "complaint", "suggestion"}
+    assert {r.status for r in rows} == {"new", "in_progress", "responded", "closed"}
+    open_by = Counter(r.assignee_id for r in rows if r.status != "closed")
+    assert all(open_by[rm] >= demo.OPEN_PER_RM for rm in rms), open_by
+    assert open_by[None] >= demo.MIN_POOL  # some wait, unassigned, in a branch pool
+    closed = [r for r in rows if r.status == "closed"]
+    assert closed and all(r.solution and r.closed_at for r in closed)
+    assert all(r.due_at > r.created_at for r in rows)
+    # every ticket's timeline starts with its creation; an assigned one records who got it
+    assert all(events[(r.id, "created")] == 1 for r in rows)
+    assert all(events[(r.id, "assigned")] >= 1 for r in rows if r.assignee_id is not None)
+    assert helps > 0
 
 
 def test_customers_have_valid_ids_mobiles_and_pinyin(built):
@@ -270,23 +299,30 @@ def test_the_sqlite_tuple_writer_stores_exactly_what_core_inserts_store(tmp_path
     from ocrm_tui.db import migrate
     from ocrm_tui.services.clock import FakeClock
 
-    def everything(writer) -> dict[str, list[tuple]]:
+    models = (Customer, Account, Transaction, AumSnapshot, CustomerTag, Ticket, TicketEvent, TicketHelp)
+
+    def everything(writer) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
         url = f"sqlite:///{tmp_path / (type(writer).__name__ + '.db')}"
         database = Database(url)
         migrate.upgrade(database.engine)
         demo.build_demo(database, customers=80, seed=5, chunk=30, clock=FakeClock(), writer=writer)
-        out = {}
+        out, stored = {}, {}
         with database.session() as s:
-            for model in (Customer, Account, Transaction, AumSnapshot, CustomerTag):
+            for model in models:
                 cols = [c for c in model.__table__.columns]
-                out[model.__tablename__] = [tuple(r) for r in s.execute(select(*cols).order_by(*model.__table__.primary_key.columns))]
+                order = model.__table__.primary_key.columns
+                out[model.__tablename__] = [tuple(r) for r in s.execute(select(*cols).order_by(*order))]
+                # As SQL compares them: a time stored as other text than the ORM's orders differently.
+                stored[model.__tablename__] = [tuple(r) for r in s.execute(
+                    select(*[func.quote(c) for c in cols]).order_by(*order))]
         database.dispose()
-        return out
+        return out, stored
 
-    core = everything(demo.CoreWriter())
-    tuples = everything(demo.SqliteTupleWriter())
+    core, core_stored = everything(demo.CoreWriter())
+    tuples, tuples_stored = everything(demo.SqliteTupleWriter())
     assert set(core) == set(tuples)
     for table in core:
         assert core[table] and tuples[table] == core[table], table
+        assert tuples_stored[table] == core_stored[table], table
     txn = tuples["txn"][0]
     assert any(isinstance(v, Decimal) for v in txn)  # amounts come back as decimals

@@ -40,7 +40,18 @@ def root(
 
 
 def _register() -> None:
-    from ocrm_tui.cli import audit_cmd, db_cmd, demo_cmd, org_cmd, tag_cmd, tiers_cmd, tui_cmd, user_cmd
+    from ocrm_tui.cli import (
+        audit_cmd,
+        db_cmd,
+        demo_cmd,
+        org_cmd,
+        settings_cmd,
+        tag_cmd,
+        tickets_cmd,
+        tiers_cmd,
+        tui_cmd,
+        user_cmd,
+    )
 
     app.add_typer(db_cmd.app, name="db")
     app.add_typer(user_cmd.app, name="user")
@@ -48,6 +59,8 @@ def _register() -> None:
     app.add_typer(audit_cmd.app, name="audit")
     app.add_typer(tag_cmd.app, name="tag")
     app.add_typer(tiers_cmd.app, name="tiers")
+    app.add_typer(tickets_cmd.app, name="tickets")
+    app.add_typer(settings_cmd.app, name="settings")
     demo_cmd.register(app)
     tui_cmd.register(app)
 

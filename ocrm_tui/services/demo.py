@@ -5,7 +5,9 @@ branches, 8 sub-branches, 20 outlets), staff of every role with demo passwords,
 products of every type, customers with Chinese names, valid resident ID numbers and
 unique mobiles, their accounts, 12 months of transactions on all six channels,
 monthly AUM snapshots consistent with the balances, tiers from the bank's thresholds,
-tags of every family, and a few service contacts and collaborators.
+tags of every family, a few service contacts and collaborators, and service tickets
+(about one per 20 customers: every RM has open tickets in their queue, a few are overdue,
+some wait in the branch pools; each with its timeline, some with collaboration tasks).
 
 How: the few reference rows (organisations, staff, products, tags) are ORM objects, so
 the audit listener records each of them; customers and everything below them are
@@ -41,7 +43,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, DateTime, Table, func, insert, select
 from sqlmodel import Session
 
 from ocrm_tui.db.models import (
@@ -56,6 +58,9 @@ from ocrm_tui.db.models import (
     ServiceContact,
     StaffUser,
     Tag,
+    Ticket,
+    TicketEvent,
+    TicketHelp,
     Transaction,
 )
 from ocrm_tui.i18n import _
@@ -66,6 +71,7 @@ from ocrm_tui.services.clock import Clock, system_clock
 from ocrm_tui.services.errors import ValidationError
 from ocrm_tui.services.pinyin import name_chars, pinyin_keys
 from ocrm_tui.services.settings import get_setting
+from ocrm_tui.services.tickets import sla_hours
 from ocrm_tui.services.tiers import tier_for
 
 DEFAULT_SEED = 20260101
@@ -78,6 +84,7 @@ PARALLEL_FROM = 50_000  # customers from which rows are generated in a worker pr
 BULK_TABLES: tuple[Table, ...] = (
     Customer.__table__, Account.__table__, Transaction.__table__, AumSnapshot.__table__,  # type: ignore[attr-defined]
     CustomerTag.__table__, CustomerCollaborator.__table__, ServiceContact.__table__,  # type: ignore[attr-defined]
+    Ticket.__table__, TicketEvent.__table__, TicketHelp.__table__,  # type: ignore[attr-defined]
 )
 TABLE_BY_NAME = {t.name: t for t in BULK_TABLES}
 
@@ -259,13 +266,23 @@ class CoreWriter:
         conn.execute(insert(table), rows)
 
 
+def _sqlite_time(value: datetime) -> str:
+    """A time as SQLAlchemy's SQLite dialect stores it: UTC, no offset, microseconds
+    ("2026-01-05 09:00:00.000000"), at the cost of sqlite3's own conversion."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
 class SqliteTupleWriter:
     """Core's ``exec_driver_sql`` executemany of tuples: what `ocrm demo` uses on SQLite.
 
     Core's ``insert()`` spends about two thirds of a 1M-customer load building parameter
     dictionaries row by row; here each value goes through its column type's own bind
-    processor (so it is stored exactly as the ORM would store it) and the driver's
-    executemany does the rest.
+    processor and the driver's executemany does the rest. A time is written as the text
+    SQLAlchemy's SQLite dialect writes (``_sqlite_time``): the type's own processor leaves it to
+    sqlite3, whose text ("… 09:00:00+00:00") compares differently in SQL from what the ORM
+    stores ("… 09:00:00.000000"), and ranges and keyset pages compare times as text.
     """
 
     def __init__(self) -> None:
@@ -275,8 +292,13 @@ class SqliteTupleWriter:
         plan = self._plans.get((table.name, keys))
         if plan is None:
             sql = f"INSERT INTO {table.name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
-            procs = [(i, proc) for i, k in enumerate(keys)
-                     if (proc := table.c[k].type.bind_processor(conn.dialect)) is not None]
+            procs = []
+            for i, k in enumerate(keys):
+                column_type = table.c[k].type
+                is_time = isinstance(getattr(column_type, "impl", column_type), DateTime)  # a TypeDecorator's impl
+                proc = _sqlite_time if is_time else column_type.bind_processor(conn.dialect)
+                if proc is not None:
+                    procs.append((i, proc))
             plan = self._plans[(table.name, keys)] = (sql, procs)
         return plan
 
@@ -703,6 +725,473 @@ def _add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+# -- tickets ---------------------------------------------------------------------------------
+
+TICKETS_PER_CUSTOMERS = 20  # about one ticket per 20 customers
+MIN_TICKETS = 40
+MAX_TICKETS = 100_000
+OPEN_PER_RM = 2  # every RM's queue holds at least this many open tickets
+TICKET_HISTORY_DAYS = 90
+# Shares of the tickets drawn at random; each status appears at least once.
+TICKET_STATUS_SHARES = (("closed", 0.55), ("in_progress", 0.20), ("new", 0.15), ("responded", 0.10))
+TICKET_TYPE_WEIGHTS = (("consultation", 50), ("complaint", 32), ("suggestion", 18))
+TICKET_CHANNEL_WEIGHTS = (("counter", 35), ("phone", 30), ("mobile", 20), ("online", 10), ("atm", 3), ("pos", 2))
+OVERDUE_SHARE = 0.08  # of open tickets: past their due time
+POOL_SHARE = 0.3  # of new tickets of customers without an RM: waiting unassigned in the branch pool
+MIN_POOL = 3  # the pool is never empty in a fresh demo
+HELP_SHARE = 0.06  # of tickets being worked: a colleague's help was asked
+RATED_SHARE = 0.7  # of closed tickets: the customer gave a rating
+RATING_WEIGHTS = ((5, 46), (4, 30), (3, 13), (2, 7), (1, 4))  # most customers are satisfied
+
+
+@dataclass(frozen=True)
+class TicketTemplate:
+    type: str
+    priority: str  # high / medium / low; "" for medium or low
+    skill: str  # the skill a ticket of this kind may require
+    subject: str
+    description: str  # may use {amount}, {cash}, {fee}, {date}, {product}
+    response: str
+    solution: str
+
+
+TICKET_TEMPLATES: tuple[TicketTemplate, ...] = (
+    # Consultations.
+    TicketTemplate("consultation", "", "wealth", "理财产品到期后如何续购",
+                   "客户持有的{product}将于{date}到期，咨询到期资金的续购方式及当前在售同类产品的业绩比较基准。",
+                   "已电话告知客户在售产品清单及风险等级，客户表示考虑后答复。",
+                   "已为客户介绍同风险等级在售产品，客户到期后通过手机银行自行续购。"),
+    TicketTemplate("consultation", "", "loan", "咨询个人住房贷款提前还款",
+                   "客户计划提前偿还房贷本金约{amount}元，咨询办理条件、是否收取违约金及所需材料。",
+                   "已说明提前还款需提前预约，客户正在准备材料。",
+                   "已告知提前还款预约流程及无违约金的规定，客户已预约到网点办理并完成还款。"),
+    TicketTemplate("consultation", "", "credit_card", "信用卡额度调整咨询",
+                   "客户希望将信用卡固定额度提高到{amount}元，咨询申请条件和审批时间。",
+                   "已指导客户在手机银行提交提额申请，审批结果以短信通知。",
+                   "提额申请已审批通过，已短信通知客户新的固定额度。"),
+    TicketTemplate("consultation", "", "", "手机银行更换手机后无法登录",
+                   "客户反映更换手机后手机银行无法登录，提示“设备未绑定”，客户{date}曾尝试自行解绑未成功。",
+                   "已告知客户携带身份证到网点或通过视频客服办理设备解绑。",
+                   "已在柜面为客户重置设备绑定，客户确认可正常登录手机银行。"),
+    TicketTemplate("consultation", "", "", "大额存单起存金额及利率咨询",
+                   "客户有一笔定期存款即将到期，咨询三年期大额存单的起存金额、当前利率及能否提前支取。",
+                   "已发送大额存单产品说明，客户将于近日到网点办理。",
+                   "已告知起存金额20万元、当前执行利率及提前支取按活期计息的规定，客户已购买。"),
+    TicketTemplate("consultation", "", "fund", "基金定投业务咨询",
+                   "客户对{product}定投感兴趣，咨询扣款日、定投金额调整及赎回到账时间。",
+                   "已为客户完成风险承受能力评估，待客户选择定投金额。",
+                   "已介绍定投规则并协助客户在手机银行设置每月定投，客户表示清楚。"),
+    TicketTemplate("consultation", "", "insurance", "养老年金保险产品咨询",
+                   "客户临近退休，咨询{product}的领取方式、保障范围及退保损失。",
+                   "已提供产品说明书，约定客户经理上门讲解。",
+                   "客户经理已上门讲解条款，客户将与家人商量后再作决定。"),
+    TicketTemplate("consultation", "", "", "代发工资卡开通短信提醒",
+                   "客户单位代发工资，客户咨询如何为工资卡开通动账短信提醒及收费标准。",
+                   "已告知可在手机银行自助开通，客户稍后自行办理。",
+                   "已协助客户开通动账短信提醒，告知每月收费标准，客户认可。"),
+    TicketTemplate("consultation", "", "", "境外汇款所需材料咨询",
+                   "客户子女出国留学，需汇出学费约{amount}元等值美元，咨询办理材料和到账时间。",
+                   "已列出所需材料清单并发送给客户。",
+                   "客户已携带材料到网点办理境外汇款，款项已汇出。"),
+    # Complaints about fees or disputed transactions: high priority.
+    TicketTemplate("complaint", "high", "", "对小额账户管理费扣收有异议",
+                   "客户反映{date}账户被扣收小额账户管理费，认为事先未告知，要求退还并说明收费依据。",
+                   "已向客户解释收费依据，正在核实客户是否符合免收条件。",
+                   "经核实客户为代发工资客户，符合免收条件，已退还管理费并设置免收标识，已向客户致歉。"),
+    TicketTemplate("complaint", "high", "credit_card", "信用卡年费争议",
+                   "客户称办卡时被告知首年免年费，但{date}被扣收年费{fee}元，要求退还。",
+                   "已调阅办卡录音，正在与信用卡中心核实。",
+                   "核实办卡时承诺属实，已申请退还年费并为客户调整为刷卡满额免年费。"),
+    TicketTemplate("complaint", "high", "credit_card", "信用卡交易存在争议，怀疑被盗刷",
+                   "客户称卡片一直在身边，但{date}信用卡出现一笔{cash}元的境外网站消费，怀疑被盗刷。",
+                   "已为客户临时冻结卡片并登记争议交易，等待调单结果。",
+                   "已为客户挂失换卡并提交争议交易调单，争议款项已先行调账，客户认可处理结果。"),
+    TicketTemplate("complaint", "high", "", "ATM取款未出钞但账户已扣款",
+                   "客户{date}在ATM取款{cash}元，机器未吐钞，但账户显示已扣款。",
+                   "已登记差错并安排清机核对，预计两个工作日内处理完毕。",
+                   "经清机核对ATM长款与客户金额一致，款项已退回客户账户并短信告知。"),
+    TicketTemplate("complaint", "high", "", "跨行转账手续费收取有异议",
+                   "客户认为{date}手机银行跨行转账被收取手续费不合理，网点宣传为免费，要求退还。",
+                   "已向客户说明柜面与手机银行收费标准的区别，正在核实扣费记录。",
+                   "核实系统参数配置有误，已退还手续费并修正配置，已向客户致歉。"),
+    # Other complaints.
+    TicketTemplate("complaint", "medium", "", "网点排队等候时间过长",
+                   "客户反映{date}上午在网点排队超过一小时，只开放了一个对私柜口。",
+                   "已向客户致歉并了解当日柜口开放情况。",
+                   "已向客户致歉，网点已调整周末弹性排班并增开柜口，高峰期安排大堂经理分流。"),
+    TicketTemplate("complaint", "medium", "wealth", "理财经理讲解产品风险不清楚",
+                   "客户反映购买{product}时理财经理未讲清产品风险，现产品净值回撤，客户不满。",
+                   "已调阅双录视频，约客户面谈。",
+                   "网点负责人已与客户面谈并致歉，重新讲解产品风险，客户表示理解，继续持有。"),
+    TicketTemplate("complaint", "medium", "", "账户变动未收到短信提醒",
+                   "客户称{date}账户有资金转出，但未收到短信提醒，担心账户安全。",
+                   "已查询短信发送记录，正在与运营商核实。",
+                   "检查发现客户预留手机号已停用，已更新手机号并测试短信发送正常。"),
+    # Suggestions.
+    TicketTemplate("suggestion", "low", "", "建议周末增加营业网点",
+                   "客户建议周末开放更多网点，方便上班族办理业务。",
+                   "已将建议转交分行运营管理部。",
+                   "已向客户反馈：分行将试点周末轮值营业，并在网点公告。"),
+    TicketTemplate("suggestion", "low", "", "建议手机银行增加账单导出功能",
+                   "客户建议手机银行支持将交易明细导出为电子表格，方便记账。",
+                   "已记录建议并反馈至总行电子银行部。",
+                   "已告知客户新版手机银行将支持明细导出，客户表示感谢。"),
+    TicketTemplate("suggestion", "low", "", "建议设置老年人爱心窗口",
+                   "客户陪同父母办理业务时建议网点设置老年人爱心窗口并配备老花镜、放大镜。",
+                   "已将建议转交网点负责人。",
+                   "网点已设置爱心窗口并配备便民用品，已向客户致谢。"),
+    TicketTemplate("suggestion", "low", "wealth", "建议理财产品说明书更通俗易懂",
+                   "客户认为{product}的说明书专业术语过多，建议提供简明版本。",
+                   "已记录客户建议。",
+                   "已向客户提供产品简明说明，并将建议反馈至总行资产管理部。"),
+)
+CARD_FEES = ("100", "200", "300", "600", "1000", "2000", "3600")
+TICKET_PRODUCTS = ("稳盈30天理财", "季季盈理财", "年年丰理财", "稳健债券基金", "沪深300指数基金", "安心养老年金保险")
+RATING_COMMENTS = {
+    5: ("处理及时，非常满意", "客户经理很专业", None),
+    4: ("服务不错", "解决了问题", None),
+    3: ("一般", None),
+    2: ("处理时间太长", "多次催问才有回复"),
+    1: ("问题没有真正解决", "对处理结果不满意"),
+}
+REOPEN_REASONS = ("客户对处理结果不满意，要求重新核实", "客户反映问题再次出现")
+# Help asked on a ticket of each type: (addressed to: teller / manager / colleague, task, answer).
+HELP_TASKS = {
+    "complaint": (("teller", "请协助调取客户在网点办理业务的凭证影像", "凭证影像已调取并上传，请查收。"),
+                  ("manager", "客户要求退还费用，请审批", "同意退还，请按流程办理。")),
+    "consultation": (("colleague", "客户咨询的问题涉及您的专业领域，请协助解答", "已与客户电话沟通并解答，详情见备注。"),),
+    "suggestion": (("manager", "请评估客户建议并给出答复口径", "建议已转交分行相关部门，可按“已受理、将研究改进”答复客户。"),),
+}
+
+
+def ticket_count(customers: int) -> int:
+    """How many tickets a demo of ``customers`` customers draws (RMs' queues may add a few)."""
+    return min(MAX_TICKETS, max(MIN_TICKETS, customers // TICKETS_PER_CUSTOMERS))
+
+
+def _weighted(pairs) -> tuple:
+    return tuple(value for value, weight in pairs for _i in range(weight))
+
+
+_TICKET_TYPE_DRAW = _weighted(TICKET_TYPE_WEIGHTS)
+_TICKET_CHANNEL_DRAW = _weighted(TICKET_CHANNEL_WEIGHTS)
+_RATING_DRAW = _weighted(RATING_WEIGHTS)
+_TEMPLATES_BY_TYPE = {t: [tpl for tpl in TICKET_TEMPLATES if tpl.type == t] for t in ("consultation", "complaint",
+                                                                                       "suggestion")}
+
+
+@dataclass
+class _TicketDesk:
+    """Who works tickets where in the demo network."""
+
+    outlet_rms: dict[int, list[int]]  # outlet → its RMs
+    outlet_tellers: dict[int, list[int]]
+    outlet_sub: dict[int, int]  # outlet → its sub-branch
+    sub_rms: dict[int, list[int]]  # sub-branch → its own RMs
+    sub_manager: dict[int, int]
+    staff_org: dict[int, int]
+    skills: dict[int, set[str]]
+    rms: list[int]  # every RM, by id
+
+
+class _TicketSeen:
+    """What the ticket generator needs to know of the customers, gathered while they stream by."""
+
+    KEEP = 8  # customers kept per RM book and per outlet (for the RMs' own queues)
+
+    def __init__(self, wanted: set[int]) -> None:
+        self.wanted = wanted
+        self.customer: dict[int, tuple[int, int | None]] = {}  # id → (organisation, RM)
+        self.book: dict[int, list[int]] = {}  # RM → a few of their customers
+        self.unowned: dict[int, list[int]] = {}  # outlet → a few customers without an RM
+        self.anyone: dict[int, list[int]] = {}  # outlet → a few customers
+
+    def add(self, rows: list[dict]) -> None:
+        wanted, customer, keep = self.wanted, self.customer, self.KEEP
+        for r in rows:
+            cid, org, rm = r["id"], r["org_id"], r["rm_id"]
+            kept = False
+            if rm is not None:
+                book = self.book.setdefault(rm, [])
+                if len(book) < keep:
+                    book.append(cid)
+                    kept = True
+            else:
+                pool = self.unowned.setdefault(org, [])
+                if len(pool) < keep:
+                    pool.append(cid)
+                    kept = True
+            some = self.anyone.setdefault(org, [])
+            if len(some) < keep:
+                some.append(cid)
+                kept = True
+            if kept or cid in wanted:
+                customer[cid] = (org, rm)
+
+
+class _TicketGenerator:
+    """Tickets with their timelines and collaboration tasks, deterministic for the seed.
+
+    Assignment follows the service's rule (``tickets.pick_assignee``) computed in Python: the
+    customer's own RM, else the least-loaded handler of the outlet (with the skill, when one is
+    needed), else of the sub-branch; some tickets wait in the branch pool, some were taken from
+    it by an RM, some were given out by the sub-branch manager.
+    """
+
+    def __init__(self, rng: random.Random, now: datetime, hours: dict[str, float], desk: _TicketDesk,
+                 seen: _TicketSeen) -> None:
+        self.rng = rng
+        self.now_ts = int(now.timestamp())
+        self.sla_seconds = {priority: int(h * 3600) for priority, h in hours.items()}
+        self.desk = desk
+        self.seen = seen
+        self.load: dict[int, int] = {uid: 0 for uid in desk.staff_org}  # open tickets per handler
+        self.tickets: list[dict] = []
+        self.events: list[list[tuple]] = []  # per ticket: (at, order, actor, kind, from, to, text)
+        self.helps: list[list[dict]] = []
+
+    # -- who --------------------------------------------------------------------------------
+    def _least_loaded(self, candidates: list[int], skill: str | None) -> int | None:
+        desk = self.desk
+        able = [u for u in candidates if not skill or skill in desk.skills[u]]
+        return min(able, key=lambda u: (self.load[u], u)) if able else None
+
+    def _handlers_of_sub(self, sub: int) -> list[int]:
+        manager = self.desk.sub_manager.get(sub)
+        return self.desk.sub_rms.get(sub, []) + ([manager] if manager else [])
+
+    def _assign(self, org: int, rm: int | None, skill: str | None, status: str) -> tuple[int | None, str]:
+        """(assignee, how): auto (the rule at creation), claim (taken from the pool by an RM),
+        manager (given out by the sub-branch manager) or pool (still waiting)."""
+        desk, rand = self.desk, self.rng.random
+        if rm is not None and (not skill or skill in desk.skills[rm]):
+            return rm, "auto"
+        sub = desk.outlet_sub[org]
+        if rm is None and not skill:
+            u = rand()
+            if status == "new" and u < POOL_SHARE:
+                return None, "pool"
+            if status != "new" and u < 0.25:
+                return self.rng.choice(desk.outlet_rms[org]), "claim"
+            if u > 0.88 and desk.sub_rms.get(sub):
+                return self._least_loaded(desk.sub_rms[sub], None), "manager"
+        found = self._least_loaded(desk.outlet_rms[org], skill) or self._least_loaded(self._handlers_of_sub(sub), skill)
+        if found is not None:
+            return found, "auto"
+        if status == "new":
+            return None, "pool"
+        # Nobody with the skill: the manager gave it to the least-loaded RM of the outlet.
+        return self._least_loaded(desk.outlet_rms[org], None), "manager"
+
+    # -- one ticket -----------------------------------------------------------------------------
+    def add(self, cid: int, status: str, *, overdue: bool = False, assignee: int | None = None,
+            how: str | None = None, reopen: bool = False) -> None:
+        """One ticket of customer ``cid`` in ``status``; times are whole seconds since the epoch
+        until ``rows`` turns them into datetimes (datetime arithmetic per row is slow)."""
+        rng, rand, desk, now = self.rng, self.rng.random, self.desk, self.now_ts
+        org, rm = self.seen.customer[cid]
+        template = rng.choice(_TEMPLATES_BY_TYPE[rng.choice(_TICKET_TYPE_DRAW)])
+        priority = template.priority or ("medium" if rand() < 0.6 else "low")
+        channel = rng.choice(_TICKET_CHANNEL_DRAW)
+        # A ticket given to someone by name (an RM's own queue) needs no particular skill.
+        skill = template.skill if template.skill and assignee is None and rand() < 0.3 else None
+        if assignee is None and how is None:
+            assignee, how = self._assign(org, rm, skill, status)
+        tellers = desk.outlet_tellers.get(org) or desk.outlet_rms[org]
+        creator = (rm or rng.choice(desk.outlet_rms[org])) if channel == "phone" else rng.choice(tellers)
+        sla = self.sla_seconds[priority]
+        # When it was raised: open ones within their SLA window (a few past it), closed ones
+        # over the last three months.
+        if status == "closed":
+            created = int(now - sla * 1.5 - rand() * TICKET_HISTORY_DAYS * 86400)
+            end = created + sla * (0.1 + rand() * 1.2)  # a few were closed late
+        elif overdue:
+            created = int(now - sla - 1800 - rand() * 72 * 3600)
+            end = now
+        else:
+            created = int(now - sla * (0.02 + rand() * 0.8))
+            end = now
+        # Moments along the way, in order.
+        span = end - created
+        marks = sorted([created + int(span * rand()) for _i in range(5)])
+        due = created + sla
+        happened = datetime.fromtimestamp(created - rng.randrange(0, 5) * 86400, timezone.utc)
+        values = {"amount": str(rng.randrange(5, 300) * 1000), "cash": str(rng.randrange(1, 50) * 100),
+                  "fee": rng.choice(CARD_FEES), "product": rng.choice(TICKET_PRODUCTS),
+                  "date": f"{happened.month}月{happened.day}日"}
+        events: list[tuple] = [(created, 0, creator, "created", None, "new", None)]
+        assigned_at = None
+        if how == "auto":
+            assigned_at = created
+            events.append((created, 1, creator, "assigned", None, str(assignee), None))
+        elif how == "manager":
+            assigned_at = marks[0]
+            events.append((marks[0], 1, desk.sub_manager.get(desk.outlet_sub[org]), "assigned", None, str(assignee),
+                           None))
+        elif how == "claim":
+            assigned_at = marks[0]
+            events.append((marks[0], 1, assignee, "assigned", None, str(assignee), None))
+            events.append((marks[0], 2, assignee, "status", "new", "in_progress", None))
+        solution = closed_at = rating = comment = rated_at = None
+        if status != "new":
+            if how != "claim":
+                events.append((marks[1], 3, assignee, "status", "new", "in_progress", None))
+            if status == "responded" or (status == "closed" and rand() < 0.5):
+                events.append((marks[2], 4, assignee, "status", "in_progress", "responded", template.response))
+            if status == "closed" or reopen:
+                solution = template.solution
+                closed_at = marks[3]
+                events.append((closed_at, 5, assignee, "status", events[-1][5], "closed", solution))
+            if status == "closed" and rand() < RATED_SHARE:
+                rating = rng.choice(_RATING_DRAW)
+                comment = rng.choice(RATING_COMMENTS[rating])
+                rated_at = min(closed_at + rng.randrange(60, 36_000), now)
+                events.append((rated_at, 6, assignee, "rated", None, str(rating), comment))
+            if reopen:
+                events.append((marks[4], 7, assignee, "reopened", "closed", "in_progress", rng.choice(REOPEN_REASONS)))
+                due = marks[4] + sla
+                closed_at = None  # the solution stays, as when the service reopens a ticket
+        if status != "closed" and assignee is not None:
+            self.load[assignee] += 1
+        last = max(events)
+        self.tickets.append({
+            "id": None, "customer_id": cid, "org_id": org, "type": template.type, "priority": priority,
+            "channel": channel, "subject": template.subject, "description": template.description.format(**values),
+            "status": status, "assignee_id": assignee, "assigned_at": assigned_at,
+            "unread": status == "new" and assignee is not None, "required_skill": skill, "due_at": due,
+            "solution": solution, "rating": rating, "rating_comment": comment, "rated_at": rated_at,
+            "closed_at": closed_at, "created_by": creator, "created_at": created, "updated_by": last[2],
+            "updated_at": last[0], "version": 1,
+        })
+        self.events.append(events)
+        self.helps.append([])
+
+    def ask_help(self, index: int) -> None:
+        """A collaboration task on a ticket being worked; about half are answered."""
+        rng, desk, now = self.rng, self.desk, self.now_ts
+        ticket = self.tickets[index]
+        events = self.events[index]
+        assignee, org = ticket["assignee_id"], ticket["org_id"]
+        start = max(e[0] for e in events)
+        asked = start + int((now - start) * rng.random() * 0.5)
+        to, task, answer = rng.choice(HELP_TASKS[ticket["type"]])
+        others = [u for u in desk.outlet_rms.get(org, []) if u != assignee]
+        if to == "colleague" and not others:
+            to, task, answer = HELP_TASKS["complaint"][0]
+        to_user = to_role = None
+        # The timeline names who was asked as the service does: an id, or "role:" and the role.
+        if to == "colleague":
+            to_user = rng.choice(others)
+            target = str(to_user)
+            answerer = to_user
+        else:
+            to_role = to
+            target = f"role:{to}"
+            answerer = (rng.choice(desk.outlet_tellers[org]) if to == "teller" and desk.outlet_tellers.get(org)
+                        else desk.sub_manager.get(desk.outlet_sub[org]))
+        help_row = {"id": None, "ticket_id": None, "requested_by": assignee, "to_user_id": to_user, "to_role": to_role,
+                    "task": task, "status": "open", "answer": None, "answered_by": None, "answered_at": None,
+                    "created_at": asked}
+        events.append((asked, 8, assignee, "help_requested", None, target, task))
+        if rng.random() < 0.5 and answerer is not None:
+            answered = asked + int((now - asked) * rng.random())
+            help_row.update(status="answered", answer=answer, answered_by=answerer, answered_at=answered)
+            events.append((answered, 9, answerer, "help_answered", None, None, answer))
+            if answerer != assignee:
+                ticket["unread"] = True
+            if answered >= ticket["updated_at"]:
+                ticket["updated_by"], ticket["updated_at"] = answerer, answered
+        self.helps[index].append(help_row)
+
+    # -- all of them -----------------------------------------------------------------------------
+    def rows(self) -> dict[str, list[dict]]:
+        """Tickets numbered in the order they were raised; their timelines and tasks."""
+        utc = timezone.utc
+        when = datetime.fromtimestamp
+        order = sorted(range(len(self.tickets)), key=lambda i: (self.tickets[i]["created_at"], i))
+        tickets, events, helps = [], [], []
+        event_id = help_id = 0
+        for number, i in enumerate(order, 1):
+            ticket = self.tickets[i]
+            ticket["id"] = number
+            for key in ("assigned_at", "due_at", "rated_at", "closed_at", "created_at", "updated_at"):
+                if ticket[key] is not None:
+                    ticket[key] = when(ticket[key], utc)
+            tickets.append(ticket)
+            for at, _order, actor, kind, from_value, to_value, text in sorted(self.events[i]):
+                event_id += 1
+                events.append({"id": event_id, "ticket_id": number, "at": when(at, utc), "actor_id": actor,
+                               "kind": kind, "from_value": from_value, "to_value": to_value, "text": text})
+            for h in self.helps[i]:
+                help_id += 1
+                h.update(id=help_id, ticket_id=number, created_at=when(h["created_at"], utc),
+                         answered_at=None if h["answered_at"] is None else when(h["answered_at"], utc))
+                helps.append(h)
+        return {"ticket": tickets, "ticket_event": events, "ticket_help": helps}
+
+
+def _status_quota(rng: random.Random, n: int) -> list[str]:
+    """``n`` statuses in the demo's shares (each at least once when there is room), shuffled."""
+    counts = {status: int(n * share) for status, share in TICKET_STATUS_SHARES}
+    for status, _share in TICKET_STATUS_SHARES:
+        if sum(counts.values()) >= n:
+            break
+        if counts[status] == 0:
+            counts[status] = 1
+    counts["closed"] += n - sum(counts.values())
+    statuses = [status for status, count in counts.items() for _i in range(count)]
+    rng.shuffle(statuses)
+    return statuses
+
+
+def _ticket_picks(seed: int, customers: int) -> tuple[random.Random, list[int]]:
+    """The random stream of the tickets (apart from the customers': same customers whether or
+    not tickets are made) and the customers who raised the drawn tickets."""
+    rng = random.Random(seed ^ 0x71C4E7)
+    return rng, [rng.randrange(customers) + 1 for _i in range(ticket_count(customers))]
+
+
+def _generate_tickets(rng: random.Random, picks: list[int], now: datetime, hours: dict[str, float],
+                      desk: _TicketDesk, seen: _TicketSeen) -> dict[str, list[dict]]:
+    gen = _TicketGenerator(rng, now, hours, desk, seen)
+    statuses = _status_quota(rng, len(picks))
+    open_n = sum(1 for s in statuses if s != "closed")
+    overdue_left = max(1, round(open_n * OVERDUE_SHARE))
+    for cid, status in zip(picks, statuses):
+        overdue = status != "closed" and overdue_left > 0 and rng.random() < OVERDUE_SHARE * 2
+        overdue_left -= overdue
+        gen.add(cid, status, overdue=overdue, reopen=status == "in_progress" and not overdue and rng.random() < 0.04)
+    # Every RM has a queue: top up the ones the draw left with fewer than OPEN_PER_RM open tickets,
+    # from their own customers, else with customers of their branch given to them by the manager.
+    held = {uid: 0 for uid in desk.rms}
+    for t in gen.tickets:
+        if t["status"] != "closed" and t["assignee_id"] in held:
+            held[t["assignee_id"]] += 1
+    for uid in desk.rms:
+        org = desk.staff_org[uid]
+        outlets = [org] if org in desk.outlet_rms else [o for o, sub in desk.outlet_sub.items() if sub == org]
+        own = seen.book.get(uid, [])
+        others = ([c for o in outlets for c in seen.unowned.get(o, [])]
+                  or [c for o in outlets for c in seen.anyone.get(o, [])]
+                  or [c for cs in seen.anyone.values() for c in cs])
+        for k in range(OPEN_PER_RM - held[uid]):
+            status = "new" if k == 0 else "in_progress"
+            if own:
+                gen.add(own[k % len(own)], status, assignee=uid, how="auto")
+            elif others:
+                gen.add(others[k % len(others)], status, assignee=uid, how="manager")
+    # Some tickets wait in a branch pool for someone to take them.
+    waiting = sum(1 for t in gen.tickets if t["assignee_id"] is None)
+    unowned = [c for cs in seen.unowned.values() for c in cs] or [c for cs in seen.anyone.values() for c in cs]
+    for k in range(min(len(unowned), MIN_POOL - waiting)):
+        gen.add(unowned[k * 7 % len(unowned)], "new", how="pool")
+    # A few tickets being worked need a colleague's help.
+    working = [i for i, t in enumerate(gen.tickets) if t["status"] in ("in_progress", "responded")]
+    for i in sorted(rng.sample(working, min(len(working), max(3, round(len(working) * HELP_SHARE))))):
+        gen.ask_help(i)
+    return gen.rows()
+
+
 # -- generating in this process or in a worker process ---------------------------------------
 
 def _chunks_here(gen_args: tuple, chunk: int) -> Iterator[tuple]:
@@ -756,6 +1245,31 @@ def demo_passwords() -> dict[str, str]:
     """One fresh password per role for this demo (printed once, never stored in clear)."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return {role.value: f"{role.value}-{''.join(secrets.choice(alphabet) for _ in range(8))}" for role in Role}
+
+
+def _ticket_desk(staff_rows: list[tuple[StaffUser, Organisation]], by_code: dict[str, Organisation],
+                 tree: list[tuple]) -> _TicketDesk:
+    """Who works tickets where, from the staff just created."""
+    level = {by_code[code].id: lvl for code, _n, lvl, _p, _c in tree}
+    outlet_sub = {by_code[code].id: by_code[parent].id for code, _n, lvl, parent, _c in tree if lvl == "outlet"}
+    desk = _TicketDesk(outlet_rms={o: [] for o in outlet_sub}, outlet_tellers={o: [] for o in outlet_sub},
+                       outlet_sub=outlet_sub, sub_rms={}, sub_manager={}, staff_org={}, skills={}, rms=[])
+    for user, org in staff_rows:
+        desk.staff_org[user.id] = org.id
+        desk.skills[user.id] = {k.strip() for k in user.skills.split(",") if k.strip()}
+        if user.role == "rm":
+            desk.rms.append(user.id)
+        where = level[org.id]
+        if where == "outlet" and user.role == "rm":
+            desk.outlet_rms[org.id].append(user.id)
+        elif where == "outlet" and user.role == "teller":
+            desk.outlet_tellers[org.id].append(user.id)
+        elif where == "subbranch" and user.role == "rm":
+            desk.sub_rms.setdefault(org.id, []).append(user.id)
+        elif where == "subbranch" and user.role == "manager":
+            desk.sub_manager[org.id] = user.id
+    desk.rms.sort()
+    return desk
 
 
 def _drop_secondary_structures(conn: Connection, tables: list[str]) -> list[str]:
@@ -937,6 +1451,8 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
             s.flush()
             tag_ids[name] = t.id
         thresholds = get_setting(s, "tier.thresholds")
+        hours = sla_hours(s)
+        desk = _ticket_desk(staff_rows, by_code, tree)
 
         # Bulk load.
         conn = s.connection()
@@ -959,6 +1475,8 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
             loads[table_name].rows += len(rows)
             written += len(rows)
 
+        ticket_rng, ticket_picks = _ticket_picks(seed, customers)
+        seen = _TicketSeen(set(ticket_picks))
         gen_args = (seed, customers, now, thresholds, outlets, products, tag_ids)
         use_worker = parallel if parallel is not None else (customers >= PARALLEL_FROM and (os.cpu_count() or 1) > 1)
         stream = _chunks_in_worker(gen_args, chunk) if use_worker else _chunks_here(gen_args, chunk)
@@ -974,6 +1492,7 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
                 for r in rows["txn"]:
                     txn_seq += 1
                     r["txn_id"] = f"{txn_prefix}{txn_seq:012d}"
+                seen.add(rows["customer"])
                 # Generating rows here, or waiting for the worker's next chunk.
                 summary.generate_seconds += time.perf_counter() - t0
                 for name in ("customer", "account", "txn", "aum_snapshot", "customer_tag"):
@@ -983,6 +1502,11 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
             stream.close()
         write("customer_collaborator", collaborators)
         write("service_contact", contacts)
+        t0 = time.perf_counter()
+        ticket_rows = _generate_tickets(ticket_rng, ticket_picks, now, hours, desk, seen)
+        summary.generate_seconds += time.perf_counter() - t0
+        for name in ("ticket", "ticket_event", "ticket_help"):
+            write(name, ticket_rows[name])
         report("indexes", customers, customers, written)
         t0 = time.perf_counter()
         for ddl in dropped:
@@ -994,7 +1518,7 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
             conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             conn.exec_driver_sql("ANALYZE")
         else:
-            for table in ("customer", "account", "txn", "service_contact"):
+            for table in ("customer", "account", "txn", "service_contact", "ticket", "ticket_event", "ticket_help"):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
         summary.index_seconds = time.perf_counter() - t0

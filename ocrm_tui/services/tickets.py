@@ -659,11 +659,9 @@ def request_help(session: Session, actor: Actor, ticket_id: int, task: str, *, t
         if user.id == actor.id:
             raise ValidationError(_("Ask someone other than yourself"), field="to")
         target_id = user.id
-        target = user.name
     else:
         if to_role not in {Role.TELLER, Role.RM, Role.MANAGER}:
             raise ValidationError(_("Ask a teller, a relationship manager or a manager"), field="to")
-        target = role_name(to_role)
     audit.acting_as(session, actor, clock=clock)
     now = clock()
     help_task = TicketHelp(ticket_id=ticket.id, requested_by=actor.id, to_user_id=target_id, to_role=to_role,
