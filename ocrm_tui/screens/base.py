@@ -31,6 +31,23 @@ class OcrmScreen(Screen):
     def has_unsaved_input(self) -> bool:
         return False
 
+    def leave_asking_first(self) -> None:
+        """Close the screen (a form); when what was typed would be lost, ask first.
+        A form that leaves on purpose sets ``saved_id`` to -1: nothing is left to keep."""
+        if not self.has_unsaved_input():
+            self.dismiss(None)
+            return
+        from ocrm_tui.i18n import _
+        from ocrm_tui.screens.dialogs import ConfirmDialog
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.saved_id = -1
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(_("Leave the form?"), _("What you typed will be lost."),
+                                           yes=_("Leave"), no=_("Stay")), callback=answer)
+
 
 ResultType = TypeVar("ResultType")
 

@@ -501,15 +501,4 @@ class TicketFormScreen(OcrmScreen):
         self.dismiss(message.ticket_id)
 
     def action_leave(self) -> None:
-        if not self.has_unsaved_input():
-            self.dismiss(None)
-            return
-        from ocrm_tui.screens.dialogs import ConfirmDialog
-
-        def answer(discard: bool | None) -> None:
-            if discard:
-                self.saved_id = -1
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(_("Leave the form?"), _("What you typed will be lost."),
-                                           yes=_("Leave"), no=_("Stay")), callback=answer)
+        self.leave_asking_first()
