@@ -25,7 +25,6 @@ ZH_PROFILE: dict[str, str] = {
     "Full values shown": "显示明文",
     "Full values are shown for this view only; viewing them was recorded in the audit trail.":
         "明文仅在本次查看中显示，本次查看已记入审计日志。",
-    "Editing customers is not available in this version yet.": "本版本尚未提供客户编辑功能。",
     "Basic information": "基本信息",
     "Extended information": "扩展信息",
     "Relationship": "管户关系",

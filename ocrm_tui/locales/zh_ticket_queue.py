@@ -58,9 +58,6 @@ ZH_TICKET_QUEUE: dict[str, str] = {
     "Show a view by its number": "按编号显示视图",
     "Show the view with this number on its tab": "显示标签上为此编号的视图",
     # opening, raising, taking
-    "Opening a ticket is not available in this version yet": "此版本暂不能打开工单",
-    "Raising a ticket is not available in this version yet": "此版本暂不能新建工单",
-    "Ticket {no} created": "工单 {no} 已创建",
     "The pool is empty: no ticket to take": "待分配池是空的：没有可领取的工单",
     "You took ticket {no}": "您已领取工单 {no}",
     "This view holds more than {n} tickets: act on fewer at a time": "此视图的工单超过 {n} 张：请分批处理",

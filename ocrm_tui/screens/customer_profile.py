@@ -489,11 +489,8 @@ class ProfileScreen(OcrmScreen):
     def action_edit(self) -> None:
         if self.profile is None or not self.profile.can_edit:
             return
-        try:
-            from ocrm_tui.screens.customer_form import CustomerFormScreen
-        except ImportError:  # the form arrives with another part of the product
-            self.notify(_("Editing customers is not available in this version yet."), severity="warning")
-            return
+        from ocrm_tui.screens.customer_form import CustomerFormScreen
+
         self.app.push_screen(CustomerFormScreen(customer_id=self.customer_id), callback=self._changed)
 
     def action_tags(self) -> None:

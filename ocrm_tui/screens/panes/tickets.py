@@ -581,34 +581,20 @@ class MyTicketsPane(Pane):
         self.open_ticket(int(event.row_key.value))
 
     def open_ticket(self, ticket_id: int) -> None:
-        try:
-            from ocrm_tui.screens.ticket_view import TicketScreen
-        except ModuleNotFoundError as exc:
-            if exc.name != "ocrm_tui.screens.ticket_view":
-                raise
-            self.app.notify(_("Opening a ticket is not available in this version yet"), severity="warning")
-            return
+        from ocrm_tui.screens.ticket_view import TicketScreen
+
         self.app.push_screen(TicketScreen(ticket_id), callback=self._back_from_ticket)
 
     def _back_from_ticket(self, _result=None) -> None:
         self.reload()  # the ticket may have moved on, or out of this view
 
     def action_new_ticket(self) -> None:
-        try:
-            from ocrm_tui.screens.ticket_form import TicketFormScreen
-        except ModuleNotFoundError as exc:
-            if exc.name != "ocrm_tui.screens.ticket_form":
-                raise
-            self.app.notify(_("Raising a ticket is not available in this version yet"), severity="warning")
-            return
+        from ocrm_tui.screens.ticket_form import TicketFormScreen
+
         self.app.push_screen(TicketFormScreen(), callback=self._created)
 
-    def _created(self, ticket_id) -> None:
-        if isinstance(ticket_id, int) and ticket_id:
-            from ocrm_tui.services.tickets import ticket_number
-
-            self.app.notify(_("Ticket {no} created", no=ticket_number(ticket_id)))
-        self.reload()
+    def _created(self, _ticket_id) -> None:
+        self.reload()  # the form has said which ticket it raised and to whom it went
 
     def action_take_next(self) -> None:
         self._take_next()
