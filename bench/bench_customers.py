@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 
-from bench.core import Context, Result, benchmark, log, median, p95
+from bench.core import Context, Result, benchmark, copy_sqlite_tables, log, median, p95
 
 TARGET_SEARCH_MS = 20.0
 TARGET_PROFILE_MS = 150.0
@@ -206,20 +206,7 @@ def postgres_search_db(ctx: Context) -> str:
     try:
         cur = raw.cursor()
         cur.execute("DROP INDEX ix_customer_name_grams")
-        for table in SEARCH_TABLES:
-            cols = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
-            bools = {r[1] for r in src.execute(f"PRAGMA table_info({table})") if r[2].upper() == "BOOLEAN"}
-            idx = [i for i, c in enumerate(cols) if c in bools]
-            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-                for row in src.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid"):
-                    if idx:
-                        row = list(row)
-                        for i in idx:
-                            row[i] = None if row[i] is None else bool(row[i])
-                    copy.write_row(row)
-            if "id" in cols:
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+        copy_sqlite_tables(src, cur, SEARCH_TABLES)
         cur.execute("CREATE INDEX ix_customer_name_grams ON customer USING gin (ocrm_name_grams(name))")
         raw.commit()
         raw.driver_connection.autocommit = True

@@ -28,7 +28,7 @@ import time
 import traceback
 from datetime import datetime, timedelta, timezone
 
-from bench.core import Context, Result, benchmark, log, median, p95
+from bench.core import Context, Result, benchmark, copy_sqlite_tables, log, median, p95
 
 # Claiming processes: PostgreSQL serves many terminals; SQLite (one writer at a time) a few.
 WORKERS = {"postgres": 8, "sqlite": 4}
@@ -543,19 +543,7 @@ def _ticket_postgres(ctx: Context, sqlite_url: str) -> str:
     try:
         cur = raw.cursor()
         cur.execute("SET TIME ZONE 'UTC'")  # SQLite holds UTC times without an offset
-        for table in TICKET_TABLES:
-            info = list(src.execute(f"PRAGMA table_info({table})"))
-            cols = [r[1] for r in info]
-            bools = [i for i, r in enumerate(info) if r[2].upper() == "BOOLEAN"]
-            with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-                for row in src.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid"):
-                    if bools:
-                        row = list(row)
-                        for i in bools:
-                            row[i] = None if row[i] is None else bool(row[i])
-                    copy.write_row(row)
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+        copy_sqlite_tables(src, cur, TICKET_TABLES)
         raw.commit()
         raw.driver_connection.autocommit = True
         cur.execute("VACUUM ANALYZE")

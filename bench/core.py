@@ -217,6 +217,26 @@ class Context:
         return json.loads(meta.read_text()) if meta.exists() else None
 
 
+def copy_sqlite_tables(src, cur, tables) -> None:
+    """COPY whole tables from an SQLite connection ``src`` into PostgreSQL through the psycopg
+    cursor ``cur`` (same schema on both sides), in rowid order; SQLite's 0/1 booleans become
+    booleans, and each id sequence continues after the copied rows."""
+    for table in tables:
+        info = list(src.execute(f"PRAGMA table_info({table})"))
+        cols = [r[1] for r in info]
+        bools = [i for i, r in enumerate(info) if r[2].upper() == "BOOLEAN"]
+        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in src.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid"):
+                if bools:
+                    row = list(row)
+                    for i in bools:
+                        row[i] = None if row[i] is None else bool(row[i])
+                copy.write_row(row)
+        if "id" in cols:
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+
+
 def remove_sqlite(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         p = path.with_name(path.name + suffix)
