@@ -41,7 +41,7 @@ from ocrm_tui.services import audit, masking
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import Clock, system_clock
 from ocrm_tui.services.errors import NotFoundError, PermissionDenied, StaleRecordError, ValidationError
-from ocrm_tui.services.scope import customer_scope, get_customer_in_scope, subtree_param
+from ocrm_tui.services.scope import customer_scope, get_customer_in_scope, org_subtree_ids, subtree_param
 from ocrm_tui.services.settings import get_setting
 from ocrm_tui.services.validation import normalise_text
 
@@ -142,13 +142,17 @@ def sla_state(status: str, priority: str, due_at: datetime, now: datetime, hours
 
 # -- who sees and who moves a ticket -------------------------------------------------------------
 
+def _subtree(actor: Actor):
+    """Ids of the actor's organisation and every one under it (a subquery)."""
+    return org_subtree_ids(actor.org_path or "/")
+
+
 def _help_for(actor: Actor):
     """Collaboration tasks addressed to the actor: by name, or to their role in the ticket's branch
     (the ticket's organisation is the actor's or one under it)."""
     by_role = and_(
         TicketHelp.to_role == actor.role,
-        Ticket.org_id.in_(select(Organisation.id).where(
-            Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\"))),
+        Ticket.org_id.in_(_subtree(actor)),
     )
     return or_(TicketHelp.to_user_id == actor.id, by_role)
 
@@ -162,7 +166,7 @@ def ticket_scope(actor: Actor, *, now: datetime | None = None):
     """
     if actor.role == Role.ADMIN:
         return true()
-    subtree = select(Organisation.id).where(Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\"))
+    subtree = _subtree(actor)
     helped = exists(select(TicketHelp.id).where(TicketHelp.ticket_id == Ticket.id, _help_for(actor)))
     own = or_(Ticket.assignee_id == actor.id, Ticket.created_by == actor.id, helped,
               Ticket.customer_id.in_(select(Customer.id).where(customer_scope(actor, now=now))))
@@ -509,7 +513,7 @@ def rate(session: Session, actor: Actor, ticket_id: int, rating, comment: str | 
 
 def _pool(actor: Actor):
     """Unassigned open tickets of the actor's branch subtree."""
-    subtree = select(Organisation.id).where(Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\"))
+    subtree = _subtree(actor)
     return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATES), Ticket.org_id.in_(subtree))
 
 
@@ -531,8 +535,7 @@ def claim(session: Session, actor: Actor, ticket_id: int, *, version: int | None
     """Take one unassigned ticket of the pool. Of two staff taking it at the same moment one
     gets it; the other is told it was taken. Returns the new version."""
     _check_can_claim(actor)
-    branch = Ticket.org_id.in_(select(Organisation.id).where(
-        Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\")))
+    branch = Ticket.org_id.in_(_subtree(actor))
     stmt = select(Ticket).where(Ticket.id == ticket_id, ticket_scope(actor) | branch)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -886,8 +889,7 @@ def _view_filter(actor: Actor, view: str, now: datetime):
         # _help_for(actor) on the task's own ticket row (one IN list; an OR of two IN lists makes
         # PostgreSQL scan every ticket).
         asked = aliased(Ticket)
-        branch = select(Organisation.id).where(
-            Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\"))
+        branch = _subtree(actor)
         return Ticket.id.in_(open_help.join(asked, asked.id == TicketHelp.ticket_id).where(
             or_(TicketHelp.to_user_id == actor.id, and_(TicketHelp.to_role == actor.role, asked.org_id.in_(branch)))))
     if view == "overdue":
@@ -904,7 +906,7 @@ def _view_filter(actor: Actor, view: str, now: datetime):
             return Ticket.id.is_(None)
         if actor.role == Role.ADMIN:
             return is_open
-        subtree = select(Organisation.id).where(Organisation.path.like(subtree_param(actor.org_path or "/"), escape="\\"))
+        subtree = _subtree(actor)
         return and_(is_open, Ticket.org_id.in_(subtree))
     raise ValidationError(_("Unknown view {view}", view=view), field="view")
 
