@@ -67,6 +67,15 @@ def _(text: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def _c(context: str, text: str, /, **values: object) -> str:
+    """A short word whose translation depends on where it is used ("VIP" as a tier in a
+    sentence, not as a column title): catalogued as "context|text"."""
+    if _language == "zh":
+        translated = _catalogue().get(f"{context}|{text}")
+        text = translated if translated is not None else text
+    return text.format(**values) if values else text
+
+
 def translate_in(lang: str, text: str, /, **values: object) -> str:
     """The text in a given language, whatever the current one is."""
     if lang == "zh":

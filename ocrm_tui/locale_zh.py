@@ -3,6 +3,11 @@
 Split by area so that each part of the product keeps its own strings.
 """
 
+from ocrm_tui.locales.zh_campaign_cli import ZH_CAMPAIGN_CLI
+from ocrm_tui.locales.zh_campaign_demo import ZH_CAMPAIGN_DEMO
+from ocrm_tui.locales.zh_campaign_form import ZH_CAMPAIGN_FORM
+from ocrm_tui.locales.zh_campaign_tui import ZH_CAMPAIGN_TUI
+from ocrm_tui.locales.zh_campaigns import ZH_CAMPAIGNS
 from ocrm_tui.locales.zh_cli import ZH_CLI
 from ocrm_tui.locales.zh_core import ZH_CORE
 from ocrm_tui.locales.zh_customers import ZH_CUSTOMERS
@@ -16,4 +21,5 @@ from ocrm_tui.locales.zh_tickets import ZH_TICKETS
 from ocrm_tui.locales.zh_tui import ZH_TUI
 
 ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI, **ZH_CUSTOMERS, **ZH_PROFILE, **ZH_TAGS,
-                      **ZH_TICKETS, **ZH_TICKET_QUEUE, **ZH_TICKET_VIEW, **ZH_TICKET_CLI}
+                      **ZH_TICKETS, **ZH_TICKET_QUEUE, **ZH_TICKET_VIEW, **ZH_TICKET_CLI,
+                      **ZH_CAMPAIGNS, **ZH_CAMPAIGN_TUI, **ZH_CAMPAIGN_FORM, **ZH_CAMPAIGN_CLI, **ZH_CAMPAIGN_DEMO}

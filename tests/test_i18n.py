@@ -22,6 +22,9 @@ def message_ids() -> dict[str, str]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, f"{path.relative_to(PKG)}:{node.lineno}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_c"
+                    and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
+                found.setdefault(f"{node.args[0].value}|{node.args[1].value}", f"{path.relative_to(PKG)}:{node.lineno}")
     return found
 
 

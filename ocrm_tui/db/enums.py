@@ -76,3 +76,26 @@ class TicketStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     RESPONDED = "responded"
     CLOSED = "closed"
+
+
+class CampaignType(StrEnum):
+    SMS = "sms"  # SMS blast 短信群发
+    BENEFIT = "benefit"  # benefit claim 权益领取
+    SALON = "salon"  # offline salon 线下沙龙
+    PHONE = "phone"  # phone outreach 电话营销
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class TargetStatus(StrEnum):
+    PENDING = "pending"
+    CONTACTED = "contacted"
+    INTERESTED = "interested"
+    CONVERTED = "converted"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"

@@ -15,11 +15,14 @@ from sqlmodel import Field, SQLModel
 
 from ocrm_tui.db.enums import (  # noqa: F401  (re-exported: the vocabulary of the tables)
     ORG_LEVEL_ORDER,
+    CampaignStatus,
+    CampaignType,
     Channel,
     OrgLevel,
     ProductType,
     Role,
     TagFamily,
+    TargetStatus,
     TicketPriority,
     TicketStatus,
     TicketType,
@@ -126,7 +129,8 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_id_number", "id_number"),
         Index("ix_customer_pinyin", "name_pinyin", "org_id", "rm_id"),
         Index("ix_customer_initials", "name_initials", "org_id", "rm_id"),
-        Index("ix_customer_tier", "tier"),
+        # Target-list filters: tiers with a daily-average AUM range are one index range each.
+        Index("ix_customer_tier_aum", "tier", "aum_daily_avg"),
     )
     # A stale save (another terminal changed the customer since it was read) is refused.
     __mapper_args__ = {"version_id_col": _CUSTOMER_VERSION}
@@ -386,6 +390,86 @@ class Alert(SQLModel, table=True):
     message: str = Field(max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = Field(default=None)
+
+
+_CAMPAIGN_VERSION = version_column()
+
+
+class Campaign(SQLModel, table=True):
+    """A marketing campaign (营销活动) and the saved filter of its target group."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_status", "status", "starts_on"),)
+    __mapper_args__ = {"version_id_col": _CAMPAIGN_VERSION}
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    type: str = Field(default=CampaignType.PHONE, max_length=16)
+    goal: str = Field(default="", max_length=255)
+    owner_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    # The branch subtree the campaign is for; None: bank-wide.
+    org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    starts_on: date | None = Field(default=None)
+    ends_on: date | None = Field(default=None)
+    budget: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    actual_cost: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    status: str = Field(default=CampaignStatus.DRAFT, max_length=16)
+    # The target filter as JSON (services/campaign_filter.py says what it means).
+    filter_json: str = Field(default="{}", max_length=8000)
+    # The product promoted: its risk level (R1–R5) leaves out customers it does not suit.
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    sms_template: str | None = Field(default=None, max_length=500)
+    generated_at: datetime | None = Field(default=None)
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column=_CAMPAIGN_VERSION)
+
+
+class CampaignTarget(SQLModel, table=True):
+    """One customer on a campaign's target list, the RM who contacts them, and the outcome."""
+
+    __tablename__ = "campaign_target"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_target_customer"),
+        # An RM's list by status; the metrics group by status.
+        Index("ix_campaign_target_rm", "campaign_id", "rm_id", "status"),
+        Index("ix_campaign_target_status", "campaign_id", "status"),
+        Index("ix_campaign_target_customer", "customer_id"),
+        # An RM's data scope includes the targets given to them on live campaigns.
+        Index("ix_campaign_target_rm_customer", "rm_id", "customer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    rm_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    status: str = Field(default=TargetStatus.PENDING, max_length=16)
+    converted_amount: Decimal | None = Field(default=None, sa_type=MONEY)
+    contacted_at: datetime | None = Field(default=None)
+    note: str | None = Field(default=None, max_length=500)
+    added_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime | None = Field(default=None)
+
+
+class SmsMessage(SQLModel, table=True):
+    """The SMS outbox: one message per target, read by a gateway adapter (or exported)."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (Index("ix_sms_message_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    # Never twice to the same target.
+    target_id: int = Field(foreign_key="campaign_target.id", unique=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    mobile: str = Field(max_length=20)
+    body: str = Field(max_length=500)
+    status: str = Field(default="queued", max_length=16)  # queued / exported
+    queued_at: datetime = Field(default_factory=utcnow)
+    exported_at: datetime | None = Field(default=None)
 
 
 class Setting(SQLModel, table=True):

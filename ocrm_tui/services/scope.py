@@ -1,7 +1,8 @@
 """Data scope: which customers a member of staff may see. Written once, used by every query.
 
 teller  — customers they have served (a service contact exists)
-rm      — their own book, plus customers they collaborate on
+rm      — their own book, plus customers they collaborate on, plus the targets given to
+          them on a campaign that is live (active or paused)
 manager — customers of their organisation node and everything under it
 admin   — everyone
 plus, for anyone, customers named in an approved access grant that has not expired.
@@ -15,7 +16,16 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlmodel import Session
 
-from ocrm_tui.db.models import AccessGrant, Customer, CustomerCollaborator, Organisation, Role, ServiceContact
+from ocrm_tui.db.models import (
+    AccessGrant,
+    Campaign,
+    CampaignTarget,
+    Customer,
+    CustomerCollaborator,
+    Organisation,
+    Role,
+    ServiceContact,
+)
 from ocrm_tui.i18n import _
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import system_clock
@@ -46,6 +56,9 @@ def _rule(role: str, user, org_like, now) -> ColumnElement[bool]:
         own = or_(
             Customer.rm_id == user,
             Customer.id.in_(select(CustomerCollaborator.customer_id).where(CustomerCollaborator.user_id == user)),
+            Customer.id.in_(select(CampaignTarget.customer_id)
+                            .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
+                            .where(CampaignTarget.rm_id == user, Campaign.status.in_(("active", "paused")))),
         )
     elif role == Role.TELLER:
         own = Customer.id.in_(select(ServiceContact.customer_id).where(ServiceContact.user_id == user))

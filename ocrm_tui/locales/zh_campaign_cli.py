@@ -1,0 +1,4 @@
+"""Chinese texts: campaign_cli."""
+
+ZH_CAMPAIGN_CLI: dict[str, str] = {
+}

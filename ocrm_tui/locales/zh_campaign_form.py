@@ -1,0 +1,4 @@
+"""Chinese texts: campaign_form."""
+
+ZH_CAMPAIGN_FORM: dict[str, str] = {
+}

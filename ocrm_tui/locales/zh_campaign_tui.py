@@ -1,0 +1,4 @@
+"""Chinese texts: campaign_tui."""
+
+ZH_CAMPAIGN_TUI: dict[str, str] = {
+}
