@@ -96,7 +96,7 @@ def outcome_name(value: str) -> str:
 
 def customer_label(name: str | None, customer_no: str) -> str:
     """A customer as staff see them: the name, or "Customer <number>" for a file without one."""
-    return name if name else _("Customer {number}", number=customer_no)
+    return masking.customer_name(name, customer_no)
 
 
 # -- visibility and permissions ---------------------------------------------------------------
@@ -673,7 +673,7 @@ def target_page(session: Session, actor: Actor, campaign_id: int, *, status: str
             .where(*clauses).order_by(CampaignTarget.id).limit(limit))
     teller = actor.role == Role.TELLER
     return [TargetRow(r.id, r.customer_id, r.customer_no,
-                      customer_label(masking.mask_name(r.name) if teller else r.name, r.customer_no),
+                      masking.customer_name(r.name, r.customer_no, mask=teller),
                       masking.mask_mobile(r.mobile) if r.mobile else None, r.tier, r.aum_daily_avg, r.rm, r.status,
                       r.converted_amount, r.contacted_at, r.note) for r in session.execute(stmt)]
 

@@ -402,7 +402,7 @@ def _present(actor: Actor, rows: list) -> list[CustomerRow]:
         CustomerRow(
             id=r.id,
             customer_no=r.customer_no,
-            name=masking.mask_name(r.name) if teller else r.name,
+            name=masking.customer_name(r.name, r.customer_no, mask=teller),
             mobile=masking.mask_mobile(r.mobile) or "",
             tier=r.tier,
             org_name=r.org_name or "",

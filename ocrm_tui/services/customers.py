@@ -561,7 +561,7 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         session.commit()  # the unmask is on record before anything is shown
     return Profile(
         id=c.id, customer_no=c.customer_no, version=c.version, masked=not full,
-        name=c.name if (full or not teller) else masking.mask_name(c.name),
+        name=masking.customer_name(c.name, c.customer_no, mask=teller and not full),
         gender=c.gender, birth_date=c.birth_date, age=_age(c.birth_date, today),
         id_type=c.id_type, id_number=m(c.id_number, masking.mask_id_number), mobile=m(c.mobile, masking.mask_mobile),
         email=c.email, address=m(c.address, masking.mask_address), occupation=c.occupation,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ocrm_tui.i18n import _
+
 STAR = "*"
 # Two-character surnames (复姓): the whole surname stays visible.
 COMPOUND_SURNAMES = frozenset(
@@ -63,3 +65,11 @@ def mask_address(address: str | None) -> str | None:
     keep = m.end() if m else min(6, len(address) // 2)
     rest = len(address) - keep
     return address[:keep] + (STAR * 4 if rest else "")
+
+
+def customer_name(name: str | None, customer_no: str, *, mask: bool = False) -> str:
+    """A customer's name as staff see it: masked when asked (tellers); a file without a name
+    (an imported marketing list) as "Customer <number>"."""
+    if not name:
+        return _("Customer {number}", number=customer_no)
+    return mask_name(name) if mask else name

@@ -815,7 +815,7 @@ def get_ticket(session: Session, actor: Actor, ticket_id: int, *, now: datetime 
                       float(get_setting(session, "sla.due_soon_percent"))),
         due_at=_aware(ticket.due_at), created_at=_aware(ticket.created_at), closed_at=_aware(ticket.closed_at),
         customer_id=customer.id, customer_no=customer.customer_no,
-        customer_name=masking.mask_name(customer.name) if teller else customer.name,
+        customer_name=masking.customer_name(customer.name, customer.customer_no, mask=teller),
         customer_mobile=masking.mask_mobile(customer.mobile), customer_tier=customer.tier,
         assignee_id=ticket.assignee_id, assignee=names.get(ticket.assignee_id),
         required_skill=ticket.required_skill, solution=ticket.solution, rating=ticket.rating,
