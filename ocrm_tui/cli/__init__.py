@@ -44,8 +44,12 @@ def _register() -> None:
         audit_cmd,
         db_cmd,
         demo_cmd,
+        export_cmd,
+        import_cmd,
         org_cmd,
+        report_cmd,
         settings_cmd,
+        sms_cmd,
         tag_cmd,
         tickets_cmd,
         tiers_cmd,
@@ -61,6 +65,10 @@ def _register() -> None:
     app.add_typer(tiers_cmd.app, name="tiers")
     app.add_typer(tickets_cmd.app, name="tickets")
     app.add_typer(settings_cmd.app, name="settings")
+    app.add_typer(import_cmd.app, name="import")
+    app.add_typer(report_cmd.app, name="report")
+    app.add_typer(export_cmd.app, name="export")
+    app.add_typer(sms_cmd.app, name="sms")
     demo_cmd.register(app)
     tui_cmd.register(app)
 

@@ -1,0 +1,42 @@
+"""`ocrm export targets CAMPAIGN_ID`: a campaign's target list as a masked CSV or XLSX file."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ocrm_tui.cli.common import DbOption, handle_errors, opened, say
+from ocrm_tui.cli.report_cmd import AsOption, ForceOption, acting, output_format
+from ocrm_tui.i18n import _
+
+app = typer.Typer(help="Masked exports (CSV, XLSX), each one audited.", no_args_is_help=True)
+
+
+class FileFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command("targets")
+@handle_errors
+def targets(
+    campaign_id: Annotated[int, typer.Argument(metavar="CAMPAIGN_ID", help="The campaign's number.")],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The file to write.")],
+    fmt: Annotated[FileFormat | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
+    force: ForceOption = False,
+    as_staff: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """The target list with RM, outcome, amount, contact time and note; names cut to the surname, mobiles masked."""
+    from ocrm_tui.services import campaign_reports
+
+    chosen = output_format(fmt.value if fmt else None, out, allow_table=False)
+    with opened(db, create_sqlite=False) as database:
+        with database.session(write=True) as s:
+            done = campaign_reports.export_targets(s, acting(s, as_staff), campaign_id, out, chosen, overwrite=force)
+    say(_("Targets of campaign {id} ({name}) written to {path}, masked: {rows} rows, SHA-256 {sha}.",
+          id=campaign_id, name=done.campaign, path=str(done.result.path), rows=f"{done.result.rows:,}",
+          sha=done.result.sha256))
