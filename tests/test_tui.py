@@ -234,7 +234,7 @@ async def test_f2_to_f5_bring_each_pane_to_the_front(db_url, branch, clock):
         expected = {
             "f2": ("customers", "Customer search", "Type an ID number, a mobile, a customer number or a name"),
             "f3": ("tickets", "My tickets", "No new or unread tickets"),
-            "f4": ("campaigns", "Campaigns", "Campaigns are not available in this version yet."),
+            "f4": ("campaigns", "Campaigns", "No campaign has customers of yours on its list yet."),
             "f5": ("work", "Work platform", "not available in this version yet."),
         }
         for key, (pane_id, title, message) in expected.items():
