@@ -376,6 +376,7 @@ def test_recording_outcomes_and_the_metrics(db, market, clock, live):
     with db.session() as s:
         rm_view = campaigns.metrics(s, r1, live)
     assert rm_view.overall.targets == 3  # an RM's figures are their own targets
+    assert rm_view.partial and rm_view.roi is None  # their share's amount against the whole cost means nothing
 
 
 def test_a_paused_campaign_takes_no_outcomes(db, market, clock, live):

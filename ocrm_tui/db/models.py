@@ -436,6 +436,8 @@ class CampaignTarget(SQLModel, table=True):
         # An RM's list by status; the metrics group by status.
         Index("ix_campaign_target_rm", "campaign_id", "rm_id", "status"),
         Index("ix_campaign_target_status", "campaign_id", "status"),
+        # A whole list in list order, page by page (SMS queueing, a manager's list).
+        Index("ix_campaign_target_list", "campaign_id", "id"),
         Index("ix_campaign_target_customer", "customer_id"),
         # An RM's data scope includes the targets given to them on live campaigns.
         Index("ix_campaign_target_rm_customer", "rm_id", "customer_id"),

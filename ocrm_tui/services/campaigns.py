@@ -822,10 +822,12 @@ class Metrics:
     by_tag: list[MetricRow]
     budget: Decimal
     cost: Decimal
+    partial: bool = False  # the figures cover only the actor's share of the list (an RM, a branch manager)
 
     @property
     def roi(self) -> Decimal | None:
-        if not self.cost:
+        """Only for the whole list: a share's converted amount against the whole cost means nothing."""
+        if not self.cost or self.partial:
             return None
         return (self.overall.amount - self.cost) / self.cost
 
@@ -866,8 +868,10 @@ def metrics(session: Session, actor: Actor, campaign_id: int, *, tag_limit: int 
     by_tag = [_row(r[0], r[1:]) for r in tag_rows]
     org = session.scalar(select(Organisation.name).where(Organisation.id == c.org_id)) if c.org_id else None
     period = " – ".join(d.isoformat() for d in (c.starts_on, c.ends_on) if d) or _("no dates set")
+    whole = int(session.scalar(select(func.count()).select_from(CampaignTarget)
+                               .where(CampaignTarget.campaign_id == c.id)) or 0)
     return Metrics(c.id, c.name, c.status, org or _("Bank-wide"), period, overall, by_tier, by_tag,
-                   c.budget, c.actual_cost)
+                   c.budget, c.actual_cost, partial=overall.targets != whole)
 
 
 def percent(value: float | Decimal | None) -> str:

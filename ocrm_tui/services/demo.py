@@ -5,16 +5,21 @@ branches, 8 sub-branches, 20 outlets), staff of every role with demo passwords,
 products of every type, customers with Chinese names, valid resident ID numbers and
 unique mobiles, their accounts, 12 months of transactions on all six channels,
 monthly AUM snapshots consistent with the balances, tiers from the bank's thresholds,
-tags of every family, a few service contacts and collaborators, and service tickets
+tags of every family, a few service contacts and collaborators, service tickets
 (about one per 20 customers: every RM has open tickets in their queue, a few are overdue,
-some wait in the branch pools; each with its timeline, some with collaboration tasks).
+some wait in the branch pools; each with its timeline, some with collaboration tasks), and
+five marketing campaigns in every state (a draft, two live, one paused, one ended last
+quarter with its cost), whose target lists the campaign service made from their saved
+filters and shared among the RMs, with outcomes the RMs recorded and an SMS outbox.
 
 How: the few reference rows (organisations, staff, products, tags) are ORM objects, so
 the audit listener records each of them; customers and everything below them are
 SQLAlchemy Core bulk inserts in chunks (an ORM object per row is ~10x slower), audited
 as one ``demo.load`` event with the counts. Secondary indexes of the big tables are
 dropped before the load and rebuilt after it (building an index once is much cheaper
-than keeping it up to date row by row).
+than keeping it up to date row by row). The campaigns come last, through the campaign
+services themselves (each list is one INSERT … SELECT); their outcomes are one UPDATE per
+campaign.
 
 Interruption: the whole build is ONE transaction. Stopped half-way (Ctrl+C, a killed
 process, a full disk) it is rolled back — on SQLite by the rollback journal the next
@@ -43,12 +48,32 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, DateTime, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Interval,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlmodel import Session
 
 from ocrm_tui.db.models import (
     Account,
     AumSnapshot,
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    CampaignType,
     Customer,
     CustomerCollaborator,
     CustomerTag,
@@ -56,17 +81,20 @@ from ocrm_tui.db.models import (
     Product,
     Role,
     ServiceContact,
+    SmsMessage,
     StaffUser,
     Tag,
+    TargetStatus,
     Ticket,
     TicketEvent,
     TicketHelp,
     Transaction,
 )
 from ocrm_tui.i18n import _
-from ocrm_tui.services import audit
+from ocrm_tui.services import audit, campaigns
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.auth import hash_password
+from ocrm_tui.services.campaign_filter import CampaignFilter
 from ocrm_tui.services.clock import Clock, system_clock
 from ocrm_tui.services.errors import ValidationError
 from ocrm_tui.services.pinyin import name_chars, pinyin_keys
@@ -87,6 +115,9 @@ BULK_TABLES: tuple[Table, ...] = (
     Ticket.__table__, TicketEvent.__table__, TicketHelp.__table__,  # type: ignore[attr-defined]
 )
 TABLE_BY_NAME = {t.name: t for t in BULK_TABLES}
+_CAMPAIGN: Table = Campaign.__table__  # type: ignore[attr-defined]
+_TARGET: Table = CampaignTarget.__table__  # type: ignore[attr-defined]
+_SMS: Table = SmsMessage.__table__  # type: ignore[attr-defined]
 
 # -- the branch network ------------------------------------------------------------------
 
@@ -234,6 +265,17 @@ class TableLoad:
 
 
 @dataclass
+class CampaignLoad:
+    """The demo's campaigns: how many, their targets, outcomes and queued messages."""
+
+    campaigns: int = 0
+    targets: int = 0
+    outcomes: int = 0  # targets with a recorded outcome
+    sms: int = 0  # messages in the outbox
+    seconds: float = 0.0
+
+
+@dataclass
 class DemoSummary:
     customers: int
     seed: int
@@ -244,6 +286,7 @@ class DemoSummary:
     tags: int = 0
     generate_seconds: float = 0.0  # building row values in Python
     index_seconds: float = 0.0  # rebuilding secondary indexes
+    campaigns: CampaignLoad = field(default_factory=CampaignLoad)
     total_seconds: float = 0.0
 
     @property
@@ -1192,6 +1235,266 @@ def _generate_tickets(rng: random.Random, picks: list[int], now: datetime, hours
     return gen.rows()
 
 
+# -- campaigns -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """One demo campaign: what it is, where it stands, and what its RMs have recorded so far."""
+
+    name: str
+    type: str
+    goal: str
+    org_code: str | None  # None: bank-wide (an administrator organises it); else that node's manager does
+    product_code: str | None  # the product promoted (its risk level leaves out customers it does not suit)
+    filter: CampaignFilter
+    sms_template: str | None
+    status: str  # draft (no list yet), active, paused or ended
+    starts: int  # its first day, in days from today (negative: it has started)
+    days: int  # length of its period
+    budget: int  # yuan: the first estimate, before the list is made
+    per_target: int  # yuan per target: the budget once the list's size is known
+    spent_share: float  # of the budget, spent so far (the actual cost recorded)
+    outcomes: tuple[tuple[str, int], ...] = ()  # (outcome, per mille of the targets) recorded by the RMs
+    amounts: tuple[int, int, int] = (0, 0, 1)  # a conversion's new business in yuan: lowest, highest, step
+    notes: tuple[tuple[str, tuple[str | None, ...]], ...] = ()  # what RMs wrote, per outcome
+    paused_days: int = 0  # paused this many days ago
+    keeps_work: bool = False  # every RM on the list still has a target of it to contact
+    last_quarter: bool = False  # ran in the middle of the previous quarter (``starts`` is ignored)
+
+
+CAMPAIGNS: tuple[CampaignPlan, ...] = (
+    CampaignPlan(
+        "信用卡激活有礼", CampaignType.SMS, "提升新发信用卡激活率和首刷率：活动期内激活率提高到60%",
+        "HO", None,
+        CampaignFilter(products_held=("credit_card",), tags_none=("信用卡消费活跃",)),
+        "尊敬的{surname}{title}：您的信用卡尚未激活或近期未使用。活动期间激活并累计消费满3笔（每笔满10元），"
+        "即赠50元话费。如需帮助请联系您的客户经理{rm_name}。拒收请回复R",
+        CampaignStatus.ACTIVE, starts=-18, days=45, budget=50_000, per_target=8, spent_share=0.45, keeps_work=True,
+        outcomes=(("contacted", 160), ("interested", 50), ("converted", 120), ("declined", 40), ("unreachable", 30)),
+        amounts=(300, 20_000, 100),
+        notes=(("contacted", ("已电话提醒激活", None)), ("interested", ("客户表示近期激活", "约定到网点激活")),
+               ("converted", ("已激活并完成首刷", None)), ("declined", ("已有他行信用卡", "客户表示暂不使用")),
+               ("unreachable", ("电话无人接听", "号码已停机"))),
+    ),
+    CampaignPlan(
+        "年年丰理财新客专享", CampaignType.PHONE, "向尚未购买理财的中高端客户推介年年丰理财，新增理财销售5,000万元",
+        None, "WM-1Y",
+        CampaignFilter(tiers=("vip", "wealth"), aum_min=Decimal(100_000), aum_max=Decimal(3_000_000),
+                       products_not_held=("wealth",)),
+        "尊敬的{surname}{title}：{product}新客专享额度已开放，1万元起购，期限一年。详情请咨询您的客户经理{rm_name}。"
+        "理财非存款，产品有风险，投资须谨慎。",
+        CampaignStatus.ACTIVE, starts=-30, days=90, budget=200_000, per_target=30, spent_share=0.35,
+        outcomes=(("contacted", 150), ("interested", 100), ("converted", 80), ("declined", 110), ("unreachable", 60)),
+        amounts=(10_000, 1_000_000, 10_000),
+        notes=(("contacted", ("已介绍产品要素", None)), ("interested", ("约定到网点面谈", "需与家人商量")),
+               ("converted", ("已购买年年丰理财", "到期存款转购")), ("declined", ("客户偏好定期存款", "收益预期不符")),
+               ("unreachable", ("电话无人接听", "号码为空号"))),
+    ),
+    CampaignPlan(
+        "养老金融沙龙", CampaignType.SALON, "邀请关注养老的中老年中高端客户参加养老规划沙龙，推介安心养老年金保险",
+        "HZ", "INS-ANN",
+        CampaignFilter(tags_any=("老年客户", "关注养老"), tiers=("vip", "wealth", "private")),
+        "尊敬的{surname}{title}：诚邀您参加本行养老金融沙龙，专家讲解养老规划与{product}。名额有限，"
+        "报名请联系您的客户经理{rm_name}。",
+        CampaignStatus.PAUSED, starts=-40, days=80, budget=60_000, per_target=120, spent_share=0.4, paused_days=6,
+        outcomes=(("contacted", 180), ("interested", 120), ("converted", 40), ("declined", 90), ("unreachable", 50)),
+        amounts=(20_000, 300_000, 5_000),
+        notes=(("interested", ("已报名参加沙龙", "携配偶参加")), ("converted", ("沙龙后投保安心养老年金", None)),
+               ("declined", ("时间不方便", "已有商业养老保险")), ("unreachable", ("电话无人接听",))),
+    ),
+    CampaignPlan(
+        "手机银行绑卡权益", CampaignType.BENEFIT, "鼓励客户在手机银行绑定本行借记卡并领取10元立减金，提升手机银行活跃度",
+        "NJ", None,
+        CampaignFilter(tiers=("mass", "vip"), tags_none=("手机银行活跃",), age_min=18, age_max=60),
+        "尊敬的{surname}{title}：在手机银行绑定本行借记卡即可领取10元立减金，详询您的客户经理{rm_name}。拒收请回复R",
+        CampaignStatus.DRAFT, starts=7, days=60, budget=80_000, per_target=10, spent_share=0,
+    ),
+    CampaignPlan(
+        "季末大额存单专享", CampaignType.PHONE, "季末存款冲刺：向中高端客户推介三年期大额存单，新增存款2亿元",
+        "SZ", "DEP-CD3Y",
+        CampaignFilter(tiers=("vip", "wealth", "private"), aum_min=Decimal(200_000), tags_none=("进取型",)),
+        None,
+        CampaignStatus.ENDED, starts=0, days=62, budget=80_000, per_target=25, spent_share=0.93, last_quarter=True,
+        outcomes=(("contacted", 200), ("interested", 90), ("converted", 150), ("declined", 250), ("unreachable", 170)),
+        amounts=(200_000, 2_000_000, 50_000),
+        notes=(("interested", ("到期后再考虑", None)), ("converted", ("已购买三年期大额存单", "他行存款转入")),
+               ("declined", ("利率不如预期", "资金另有安排", None)), ("unreachable", ("多次致电未接通",))),
+    ),
+)
+# Contacts are made in office hours, 09:00–18:00 in China (UTC+8).
+_OFFICE_OPENS = 3600  # after midnight UTC (08:00 in China): the first contacts at 09:00
+_OFFICE_SECONDS = 9 * 3600
+_UTC = timezone.utc
+
+
+def campaign_period(plan: CampaignPlan, today: date) -> tuple[date, date]:
+    """The first and last day of a demo campaign."""
+    if plan.last_quarter:
+        quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        first = _add_months(quarter, -3) + timedelta(days=14)
+    else:
+        first = today + timedelta(days=plan.starts)
+    return first, first + timedelta(days=plan.days - 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=_UTC)
+
+
+def _seconds_after(conn: Connection, base: datetime, seconds):
+    """SQL for ``base`` plus an SQL number of whole seconds, as the time column stores it."""
+    if conn.dialect.name == "sqlite":
+        # The text SQLAlchemy's SQLite dialect writes for a time ("2026-01-05 09:00:00.000000").
+        shifted = func.strftime("%Y-%m-%d %H:%M:%S", base.strftime("%Y-%m-%d %H:%M:%S"),
+                                literal("+").concat(cast(seconds, String)).concat(" seconds"))
+        return shifted.concat(".000000")
+    return literal(base, DateTime(timezone=True)) + func.make_interval(0, 0, 0, 0, 0, 0, seconds, type_=Interval)
+
+
+def _unit_coprime(rng: random.Random) -> int:
+    """A multiplier that spreads consecutive ids evenly over the 1,000 buckets of a per mille."""
+    while True:
+        a = rng.randrange(101, 1000)
+        if a % 2 and a % 5:
+            return a
+
+
+def _record_outcomes(conn: Connection, plan: CampaignPlan, campaign_id: int, rng: random.Random, first: date,
+                     last: date, *, keep_one: bool) -> int:
+    """The outcomes the RMs have recorded so far, in one UPDATE: each target falls in one of
+    1,000 buckets by a hash of its customer's id (the plan's shares per mille), is contacted at
+    a working hour of a day of the period up to ``last``, converts with an amount drawn the
+    same way, and sometimes has a note. Hashing the customer, not the target, keeps the
+    outcomes the same whatever order the database inserted the list in. ``keep_one`` leaves
+    every RM's first customer pending (their list still has work in it). Reaching a customer
+    is a service contact, as when an RM records the outcome."""
+    t = _TARGET
+    tid = cast(t.c.customer_id, BigInteger)
+    a, b = _unit_coprime(rng), rng.randrange(1000)
+    day_mul, day_add = rng.randrange(1, 10_000), rng.randrange(10_000)
+    sec_mul, sec_add = rng.randrange(1, 100_000), rng.randrange(100_000)
+    amt_mul1, amt_mul2, amt_add = rng.randrange(1, 10_000), rng.randrange(1, 10_000), rng.randrange(10_000)
+    days = (last - first).days + 1
+    if not plan.outcomes or days < 1:
+        return 0
+    bucket = (tid * a + b) % 1000
+    cuts, top = [], 0
+    for status, share in plan.outcomes:
+        cuts.append((status, top, top + share))
+        top += share
+    status_of = case(*[(bucket < hi, literal(status)) for status, _lo, hi in cuts])
+    at = _seconds_after(conn, _midnight(first),
+                        ((tid * day_mul + day_add) % days) * 86400 + _OFFICE_OPENS
+                        + (tid * sec_mul + sec_add) % _OFFICE_SECONDS)
+    low, high, step = plan.amounts
+    steps = (high - low) // step + 1
+    # The product of two even draws: most conversions are small, a few large.
+    amount = low + (((tid * amt_mul1 + amt_add) % steps) * ((tid * amt_mul2 + amt_add) % steps) // steps) * step
+    in_range = {status: and_(bucket >= lo, bucket < hi) for status, lo, hi in cuts}
+    notes = dict(plan.notes)
+    note_whens = [(and_(in_range[status], tid % len(texts) == i), literal(text))
+                  for status, texts in notes.items() if status in in_range
+                  for i, text in enumerate(texts) if text is not None]
+    where = [t.c.campaign_id == campaign_id, bucket < top]
+    if keep_one:
+        where.append(t.c.customer_id.not_in(select(func.min(t.c.customer_id)).where(t.c.campaign_id == campaign_id)
+                                            .group_by(t.c.rm_id)))
+    converted = in_range.get(TargetStatus.CONVERTED)
+    values = {"status": status_of, "contacted_at": at, "updated_at": at, "updated_by": t.c.rm_id,
+              "converted_amount": case((converted, amount), else_=null()) if converted is not None else null(),
+              "note": case(*note_whens, else_=null()) if note_whens else null()}
+    changed = int(conn.execute(update(t).where(*where).values(**values)).rowcount or 0)
+    contact = ServiceContact.__table__  # type: ignore[attr-defined]
+    conn.execute(insert(contact).from_select(
+        ["customer_id", "user_id", "at", "kind", "note"],
+        select(t.c.customer_id, t.c.rm_id, t.c.contacted_at, literal("campaign"),
+               literal(f"campaign {campaign_id}: ").concat(t.c.status))
+        .where(t.c.campaign_id == campaign_id, t.c.status.in_([s.value for s in campaigns.REACHED]),
+               t.c.rm_id.is_not(None))))
+    return changed
+
+
+def _organisers(s: Session) -> tuple[Actor, dict[str, Actor]]:
+    """The first administrator (bank-wide campaigns) and the manager of each organisation node."""
+    admin = None
+    managers: dict[str, Actor] = {}
+    for r in s.execute(select(StaffUser.id, StaffUser.employee_no, StaffUser.name, StaffUser.role, StaffUser.org_id,
+                              Organisation.path, Organisation.code, Organisation.name.label("org_name"))
+                       .join(Organisation, Organisation.id == StaffUser.org_id)
+                       .where(StaffUser.role.in_((Role.ADMIN, Role.MANAGER))).order_by(StaffUser.id)):
+        actor = Actor(r.id, r.employee_no, r.name, r.role, r.org_id, r.path, r.code, r.org_name)
+        if r.role == Role.ADMIN:
+            admin = admin or actor
+        else:
+            managers.setdefault(r.code, actor)
+    return admin or Actor.system(), managers
+
+
+def _build_campaigns(conn: Connection, *, seed: int, now: datetime, clock: Clock) -> CampaignLoad:
+    """The demo's campaigns, made through the campaign services as a manager or an
+    administrator would make them (the same filter, the same list generation and
+    distribution among RMs, the same state changes and SMS queue), then given a history:
+    outcomes recorded by the RMs, dates in the campaign's period.
+
+    The services commit as they go; here they share the demo's one transaction, which
+    only the demo commits (``rollback_only``: their commits are not passed on to it).
+    """
+    t0 = time.perf_counter()
+    load = CampaignLoad()
+    rng = random.Random(seed ^ 0xCA3B1E)
+    today = now.date()
+    with Session(bind=conn, join_transaction_mode="rollback_only", expire_on_commit=False) as s:
+        admin, managers = _organisers(s)
+        for plan in CAMPAIGNS:
+            plan_rng = random.Random(rng.getrandbits(64))  # each campaign its own stream
+            actor = managers[plan.org_code] if plan.org_code else admin
+            first, last = campaign_period(plan, today)
+            values = {"name": plan.name, "type": plan.type, "goal": plan.goal, "org_code": plan.org_code or "",
+                      "starts_on": first.isoformat(), "ends_on": last.isoformat(), "budget": str(plan.budget),
+                      "actual_cost": "0", "product_code": plan.product_code or "",
+                      "sms_template": plan.sms_template or "", "filter": plan.filter}
+            cid = campaigns.create_campaign(s, actor, values, clock=clock)
+            load.campaigns += 1
+            created = _midnight(first - timedelta(days=10)) + timedelta(hours=2)
+            generated = updated = None
+            listed = 0
+            if plan.status != CampaignStatus.DRAFT:
+                listed = campaigns.generate(s, actor, cid, clock=clock).total
+                load.targets += listed
+            # A small demo may have no customer for a campaign: it stays a draft, as it would in the bank.
+            if listed:
+                # The budget follows the list's size; the cost is recorded as it is spent.
+                budget = max(plan.budget, round(listed * plan.per_target, -3))
+                values["budget"] = str(budget)
+                campaigns.update_campaign(s, actor, cid, values, clock=clock)
+                generated = _midnight(first - timedelta(days=2)) + timedelta(hours=7)
+                updated = _midnight(first) + timedelta(hours=1)  # started on its first morning
+                campaigns.set_status(s, actor, cid, CampaignStatus.ACTIVE, clock=clock)
+                if plan.type == CampaignType.SMS and plan.status == CampaignStatus.ACTIVE:
+                    load.sms += campaigns.send_sms(s, actor, cid, clock=clock).queued
+                    queued = updated + timedelta(minutes=30)  # sent out on the first morning
+                    s.execute(update(_SMS).where(_SMS.c.campaign_id == cid).values(queued_at=queued))
+                until = min(last, today - timedelta(days=1))
+                if plan.status == CampaignStatus.PAUSED:
+                    until = min(until, today - timedelta(days=plan.paused_days + 1))
+                    updated = _midnight(today - timedelta(days=plan.paused_days)) + timedelta(hours=8)
+                elif plan.status == CampaignStatus.ENDED:
+                    updated = _midnight(last + timedelta(days=1)) + timedelta(hours=1)
+                load.outcomes += _record_outcomes(s.connection(), plan, cid, plan_rng, first, until,
+                                                  keep_one=plan.keeps_work)
+                if plan.status != CampaignStatus.ACTIVE:
+                    campaigns.set_status(s, actor, cid, plan.status, clock=clock)
+                values["actual_cost"] = str(int(round(budget * plan.spent_share, -1)))
+                campaigns.update_campaign(s, actor, cid, values, clock=clock)
+                s.execute(update(_TARGET).where(_TARGET.c.campaign_id == cid).values(added_at=generated))
+            # The campaign's own dates tell its story (the audit trail keeps when the demo made it).
+            s.execute(update(_CAMPAIGN).where(_CAMPAIGN.c.id == cid).values(
+                created_at=created, generated_at=generated, updated_at=updated or created))
+        s.commit()
+    load.seconds = time.perf_counter() - t0
+    return load
+
+
 # -- generating in this process or in a worker process ---------------------------------------
 
 def _chunks_here(gen_args: tuple, chunk: int) -> Iterator[tuple]:
@@ -1370,8 +1673,8 @@ def build_demo(
         if not sqlite:
             conn.rollback()
             conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in BULK_TABLES:
-                conn.exec_driver_sql(f"ANALYZE {table.name}")
+            for name in (*TABLE_BY_NAME, "campaign_target", "sms_message"):
+                conn.exec_driver_sql(f"ANALYZE {name}")
     summary.total_seconds = time.perf_counter() - t_start
     report("done", customers, customers, summary.bulk_rows)
     return summary
@@ -1521,10 +1824,18 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
             for table in ("customer", "account", "txn", "service_contact", "ticket", "ticket_event", "ticket_help"):
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)")
+            # The campaigns' filters read these tables: plan their queries on what was loaded.
+            for table in ("customer", "customer_tag", "account", "service_contact"):
+                conn.exec_driver_sql(f"ANALYZE {table}")
         summary.index_seconds = time.perf_counter() - t0
+        summary.campaigns = _build_campaigns(conn, seed=seed, now=now, clock=clock)
+        if sqlite:
+            conn.exec_driver_sql("ANALYZE campaign_target")
         audit.log_event(s, "demo.load", "demo", None, {
             "customers": customers, "seed": seed, "organisations": summary.orgs, "staff": len(summary.staff),
             **{name: load.rows for name, load in loads.items()},
+            "campaign": summary.campaigns.campaigns, "campaign_target": summary.campaigns.targets,
+            "sms_message": summary.campaigns.sms,
         })
         s.commit()
     return summary

@@ -78,6 +78,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_campaign_target_rm', ['campaign_id', 'rm_id', 'status'], unique=False)
         batch_op.create_index('ix_campaign_target_rm_customer', ['rm_id', 'customer_id'], unique=False)
         batch_op.create_index('ix_campaign_target_status', ['campaign_id', 'status'], unique=False)
+        batch_op.create_index('ix_campaign_target_list', ['campaign_id', 'id'], unique=False)
 
     op.create_table('sms_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -115,6 +116,7 @@ def downgrade() -> None:
 
     op.drop_table('sms_message')
     with op.batch_alter_table('campaign_target', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_target_list')
         batch_op.drop_index('ix_campaign_target_status')
         batch_op.drop_index('ix_campaign_target_rm_customer')
         batch_op.drop_index('ix_campaign_target_rm')
