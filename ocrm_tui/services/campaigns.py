@@ -573,8 +573,9 @@ def _insert_targets(session: Session, campaign: Campaign, match, org_path: str |
     rm_ids = list(session.scalars(_scope_rms(org_path).order_by(StaffUser.id)))
     clauses = list(match)
     if only_new:
-        clauses.append(Customer.id.not_in(select(CampaignTarget.customer_id)
-                                          .where(CampaignTarget.campaign_id == campaign.id)))
+        # NOT EXISTS, not NOT IN: PostgreSQL makes it an anti-join however long the list is.
+        clauses.append(~select(CampaignTarget.id).where(CampaignTarget.campaign_id == campaign.id,
+                                                        CampaignTarget.customer_id == Customer.id).exists())
     slot = (func.row_number().over(partition_by=Customer.rm_id.is_(None), order_by=Customer.id) - 1)
     numbered = select(Customer.id.label("cid"), Customer.rm_id.label("own"),
                       (slot % len(rm_ids) if rm_ids else literal(0)).label("slot"))
@@ -921,7 +922,7 @@ def send_sms(session: Session, actor: Actor, campaign_id: int, *, clock: Clock =
             .join(Customer, Customer.id == CampaignTarget.customer_id)
             .join(StaffUser, StaffUser.id == CampaignTarget.rm_id, isouter=True)
             .where(CampaignTarget.campaign_id == campaign.id, CampaignTarget.id > last,
-                   CampaignTarget.id.not_in(select(SmsMessage.target_id).where(SmsMessage.campaign_id == campaign.id)))
+                   ~select(SmsMessage.id).where(SmsMessage.target_id == CampaignTarget.id).exists())
             .order_by(CampaignTarget.id).limit(5000)).all()
         if not rows:
             break
