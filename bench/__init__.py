@@ -9,6 +9,8 @@ adding a module and importing it in ``MODULES``.
 
 from bench.core import Context, Result, benchmark, registry
 
-MODULES = ("bench.bench_demo", "bench.bench_startup", "bench.bench_customers", "bench.bench_tickets")
+MODULES = (
+    "bench.bench_demo", "bench.bench_startup", "bench.bench_customers", "bench.bench_tickets", "bench.bench_campaigns",
+)
 
 __all__ = ["Context", "Result", "benchmark", "registry", "MODULES"]

@@ -71,6 +71,23 @@ def test_a_tiny_benchmark_run_writes_the_report(tmp_path, monkeypatch):
     f3 = row(report, "ticket_queue", "sqlite", "F3 → first page drawn (2,000 tickets, 100 queued)")
     assert re.fullmatch(NUMBER, f3[4]) and re.fullmatch(NUMBER, f3[7]), f3
     assert "p95 < 200 ms" in f3[11] and "rows drawn" in f3[11], f3
+    for backend in backends:
+        for item in ("4-condition count (房贷客户 in, 理财偏好 out), 200 customers",
+                     "4-condition count, broad tags (中年客户 in, 保守型 out), 200 customers"):
+            count = row(report, "campaign_preview", backend, item)
+            assert re.fullmatch(NUMBER, count[4]) and re.fullmatch(NUMBER, count[7]), count
+            shapes = r"(IN / NOT IN|EXISTS / NOT EXISTS|IN / NOT EXISTS)"
+            assert re.fullmatch(rf"fastest raw SQL \({shapes}\)", count[6]), count
+            assert "p95 < 200 ms and ≤ 1.5× the fastest raw SQL" in count[11], count
+            assert re.search(r"\d+ customers match; raw SQL: IN / NOT IN .+, EXISTS / NOT EXISTS .+, IN / NOT EXISTS",
+                             count[11]), count
+        listed = row(report, "campaign_generate", backend, "list of ~10 % of 200 customers")
+        assert re.fullmatch(NUMBER, listed[4]) and re.fullmatch(NUMBER, listed[7]), listed
+        assert listed[6] == "hand-written INSERT … SELECT of the same rows", listed
+        assert "the 3 s target" in listed[11] and "RM) pairs as by hand" in listed[11], listed
+        live = row(report, "campaign_generate", backend, "live list regenerated: every match already on it")
+        assert re.fullmatch(NUMBER, live[4]) and re.fullmatch(NUMBER, live[7]), live
+        assert live[11].startswith("0 targets added"), live
     assert "<!-- recorded-runs:start -->" in report
 
     # a hand-kept section survives the next run

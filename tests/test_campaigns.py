@@ -270,6 +270,8 @@ def test_who_may_organise(db, market, clock):
         view(db, actors["M001"], cid)  # another branch's campaign
     with pytest.raises(PermissionDenied):
         preview(db, actors["T001"], clock)
+    with db.session() as s, pytest.raises(PermissionDenied):
+        campaigns.preview(s, actors["M001"], {}, org_code="X1", clock=clock)  # another branch's customers
 
 
 @pytest.mark.parametrize("values, field", [

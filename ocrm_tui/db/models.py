@@ -130,7 +130,9 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_pinyin", "name_pinyin", "org_id", "rm_id"),
         Index("ix_customer_initials", "name_initials", "org_id", "rm_id"),
         # Target-list filters: tiers with a daily-average AUM range are one index range each.
-        Index("ix_customer_tier_aum", "tier", "aum_daily_avg"),
+        # The customer id rides along (SQLite's rowid does by itself) so that PostgreSQL
+        # answers from the index alone instead of reading each matching customer's row.
+        Index("ix_customer_tier_aum", "tier", "aum_daily_avg", postgresql_include=["id"]),
     )
     # A stale save (another terminal changed the customer since it was read) is refused.
     __mapper_args__ = {"version_id_col": _CUSTOMER_VERSION}

@@ -7,10 +7,14 @@ values the bank does not use), turned into one WHERE clause on ``customer`` by
 ``conditions`` (one clause per condition, in a fixed order, so that a preview can say
 how many customers are left after each one), and read back as a sentence by ``describe``.
 
-Tag, product and contact conditions are written as ``customer.id IN / NOT IN (SELECT …)``
-over indexes that lead with the condition's value (``customer_tag`` is keyed by
-(tag, customer)): on a million customers that form counts in tens of milliseconds where a
-correlated EXISTS takes twice as long.
+Tag, product and contact conditions that a customer must meet are written as
+``customer.id IN (SELECT …)`` over indexes that lead with the condition's value
+(``customer_tag`` is keyed by (tag, customer)); those a customer must not meet as a
+correlated ``NOT EXISTS``: PostgreSQL cannot turn ``NOT IN (SELECT …)`` into an anti-join
+(a NULL in the list would change its meaning), and once the list outgrows ``work_mem`` it
+reads the whole list again for every customer (minutes at a million customers, for a tag
+that 400,000 of them carry), where ``NOT EXISTS`` is a hash anti-join; on SQLite both forms
+cost the same (``bench/bench_campaigns.py``).
 """
 
 from __future__ import annotations
@@ -270,6 +274,11 @@ def _tagged(tag_ids: list[int]):
         CustomerTag.tag_id == tag_ids[0] if len(tag_ids) == 1 else CustomerTag.tag_id.in_(tag_ids))
 
 
+def _without(ids, customer_id) -> ColumnElement[bool]:
+    """Customers not among ``ids`` (a SELECT of ``customer_id``), as a correlated NOT EXISTS."""
+    return ~ids.where(customer_id == Customer.id).exists()
+
+
 def _holding(product_type: str, *, opened_since: date | None = None):
     stmt = (select(Account.customer_id).join(Product, Product.id == Account.product_id)
             .where(Product.product_type == product_type))
@@ -311,24 +320,25 @@ def conditions(filt: CampaignFilter, resolved: Resolved, *, now: datetime) -> li
                              Customer.id.in_(_tagged([resolved.tag_ids[n] for n in filt.tags_any]))))
     if filt.tags_none:
         out.append(Condition("tags_none", _("not tagged {tags}", tags=_or(filt.tags_none)),
-                             Customer.id.not_in(_tagged([resolved.tag_ids[n] for n in filt.tags_none]))))
+                             _without(_tagged([resolved.tag_ids[n] for n in filt.tags_none]), CustomerTag.customer_id)))
     for ptype in filt.products_held:
         out.append(Condition("products_held", _("holding a {type} product", type=product_type_name(ptype)),
                              Customer.id.in_(_holding(ptype))))
     if filt.products_not_held:
         out.append(Condition("products_not_held", _("without a {type} product",
                                                      type=_or(product_type_name(t) for t in filt.products_not_held)),
-                             and_(*(Customer.id.not_in(_holding(t)) for t in filt.products_not_held))))
+                             and_(*(_without(_holding(t), Account.customer_id) for t in filt.products_not_held))))
     if filt.no_purchase_type is not None and filt.no_purchase_days is not None:
         since = today - timedelta(days=filt.no_purchase_days)
         out.append(Condition("no_purchase_type",
                              _("without a {type} product bought in the last {n} days",
                                type=product_type_name(filt.no_purchase_type), n=filt.no_purchase_days),
-                             Customer.id.not_in(_holding(filt.no_purchase_type, opened_since=since))))
+                             _without(_holding(filt.no_purchase_type, opened_since=since), Account.customer_id)))
     if filt.not_contacted_days is not None:
         since_at = now - timedelta(days=filt.not_contacted_days)
         out.append(Condition("not_contacted_days", _("not contacted in the last {n} days", n=filt.not_contacted_days),
-                             Customer.id.not_in(select(ServiceContact.customer_id).where(ServiceContact.at >= since_at))))
+                             _without(select(ServiceContact.customer_id).where(ServiceContact.at >= since_at),
+                                      ServiceContact.customer_id)))
     if filt.age_min is not None or filt.age_max is not None:
         parts = []
         if filt.age_min is not None:  # at least age_min today: born on or before this day age_min years ago

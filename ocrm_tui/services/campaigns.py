@@ -512,6 +512,9 @@ def preview(session: Session, actor: Actor, filt: cf.CampaignFilter | dict, *, o
         org_path = session.scalar(select(Organisation.path).where(Organisation.code == code))
         if org_path is None:
             raise ValidationError(_("No organisation with code {code}", code=code), field="org_code")
+        if actor.role == Role.MANAGER and not org_path.startswith(actor.org_path or "/"):
+            raise PermissionDenied(_("A manager organises campaigns of their own branch; a bank-wide campaign "
+                                     "is organised by an administrator"))
     product_id = session.scalar(select(Product.id).where(Product.product_code == product_code)) if product_code else None
     return _preview(session, filt, org_path, _risk_floor(session, product_id), clock())
 

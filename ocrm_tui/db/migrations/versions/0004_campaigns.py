@@ -102,7 +102,8 @@ def upgrade() -> None:
 
     # Plain index operations: the customer table (and its search triggers) is not rebuilt.
     op.drop_index('ix_customer_tier', table_name='customer')
-    op.create_index('ix_customer_tier_aum', 'customer', ['tier', 'aum_daily_avg'], unique=False)
+    op.create_index('ix_customer_tier_aum', 'customer', ['tier', 'aum_daily_avg'], unique=False,
+                    postgresql_include=['id'])
 
 
 
