@@ -28,7 +28,7 @@ from ocrm_tui.db.models import Account, CampaignTarget, Customer, CustomerTag, P
 from ocrm_tui.services import auth, campaigns
 from ocrm_tui.services import campaign_filter as cf
 from ocrm_tui.services.clock import FakeClock
-from ocrm_tui.services.errors import ValidationError
+from ocrm_tui.services.errors import PermissionDenied, ValidationError
 from ocrm_tui.services.orgs import get_org_by_code
 from ocrm_tui.services.users import get_user
 
@@ -392,10 +392,15 @@ def test_the_preview_counts_the_python_matches_inside_the_scope_and_leaves_out_u
         clock.now = now
         actor = population.actors[who]
         product = PRODUCTS[ptype] if ptype else None
+        if who == "M001" and scope is not None and scope not in subtree("SB"):
+            # A manager counts customers of their own branch only.
+            with db.session() as s, pytest.raises(PermissionDenied):
+                campaigns.preview(s, actor, f, org_code=scope, clock=clock)
+            return
         with db.session() as s:
             got = campaigns.preview(s, actor, f, org_code=scope, product_code=product[0] if product else None,
                                     clock=clock)
-        # A manager's campaign is for their sub-branch unless another branch is named.
+        # A manager's campaign is for their sub-branch unless another branch of theirs is named.
         scope_code = scope or ("SB" if who == "M001" else None)
         in_scope = {p.id for p in people if scope_code is None or p.org in subtree(scope_code)}
         matching = matches(people, f, now) & in_scope
