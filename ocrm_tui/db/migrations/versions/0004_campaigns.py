@@ -67,17 +67,14 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.ForeignKeyConstraint(['rm_id'], ['staff_user.id'], ),
     sa.ForeignKeyConstraint(['updated_by'], ['staff_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('campaign_id', 'customer_id', name='uq_campaign_target_customer')
     )
     with op.batch_alter_table('campaign_target', schema=None) as batch_op:
-        batch_op.create_index('ix_campaign_target_customer', ['customer_id'], unique=False)
         batch_op.create_index('ix_campaign_target_rm', ['campaign_id', 'rm_id', 'status'], unique=False)
         batch_op.create_index('ix_campaign_target_rm_customer', ['rm_id', 'customer_id'], unique=False)
-        batch_op.create_index('ix_campaign_target_status', ['campaign_id', 'status'], unique=False)
         batch_op.create_index('ix_campaign_target_list', ['campaign_id', 'id'], unique=False)
 
     op.create_table('sms_message',
@@ -118,10 +115,8 @@ def downgrade() -> None:
     op.drop_table('sms_message')
     with op.batch_alter_table('campaign_target', schema=None) as batch_op:
         batch_op.drop_index('ix_campaign_target_list')
-        batch_op.drop_index('ix_campaign_target_status')
         batch_op.drop_index('ix_campaign_target_rm_customer')
         batch_op.drop_index('ix_campaign_target_rm')
-        batch_op.drop_index('ix_campaign_target_customer')
 
     op.drop_table('campaign_target')
     with op.batch_alter_table('campaign', schema=None) as batch_op:
