@@ -5,6 +5,7 @@ refusal of a damaged copy, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import gzip
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,17 @@ from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.errors import PermissionDenied, ValidationError
 from ocrm_tui.services.users import get_user
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-full.csv"
+# The UCI "Bank Marketing" file as published (../shared/data/bank-full.csv, CC BY 4.0), kept
+# compressed beside the tests so that they run wherever the repository is checked out.
+PACKED = Path(__file__).resolve().parent / "data" / "bank-full.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def bank_full(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("uci") / "bank-full.csv"
+    path.write_bytes(gzip.decompress(PACKED.read_bytes()))
+    return path
+
 runner = CliRunner()
 QUOTED_HEADER = ";".join(f'"{c}"' for c in bank_marketing.COLUMNS)
 
@@ -53,8 +64,9 @@ def small_file(tmp_path: Path, rows: list[str], name: str = "bank.csv", header: 
 
 # -- the real file -------------------------------------------------------------------------------
 
-def test_the_real_file_loads_once_and_its_report_shows_the_published_conversion(db_url, db, branch, tmp_path):
-    assert DATA.is_file(), DATA
+def test_the_real_file_loads_once_and_its_report_shows_the_published_conversion(db_url, db, branch, tmp_path,
+                                                                                 bank_full):
+    DATA = bank_full
     first = runner.invoke(app, ["import", "bank-marketing", str(DATA), "--db", db_url])
     assert first.exit_code == 0, first.output
     assert "Customers: 45,211 added, 0 updated, 0 unchanged." in first.stdout
@@ -119,8 +131,9 @@ def test_the_real_file_loads_once_and_its_report_shows_the_published_conversion(
     assert counts(db) == {**loaded, "imports": 2}
 
 
-def test_a_damaged_copy_is_refused_naming_line_and_column_and_nothing_is_written(db_url, db, branch, tmp_path):
-    lines = DATA.read_text(encoding="utf-8").splitlines()
+def test_a_damaged_copy_is_refused_naming_line_and_column_and_nothing_is_written(db_url, db, branch, tmp_path,
+                                                                                   bank_full):
+    lines = bank_full.read_text(encoding="utf-8").splitlines()
     before = counts(db)
 
     bad_number = list(lines)
