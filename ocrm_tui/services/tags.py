@@ -218,10 +218,14 @@ def merge_tags(session: Session, actor: Actor, source: str, target: str, *, cloc
     dst = get_tag(session, target)
     if src.id == dst.id:
         raise ValidationError(_("A tag cannot be merged into itself"), field="target")
-    has_target = select(_ct.c.customer_id).where(_ct.c.tag_id == dst.id)
+    # NOT EXISTS rather than NOT IN (SELECT …): PostgreSQL makes it an anti-join, where a NOT IN
+    # over a tag carried by hundreds of thousands of customers is read again for every row.
+    target_rows = _ct.alias("already")
+    has_target = select(target_rows.c.customer_id).where(target_rows.c.tag_id == dst.id,
+                                                         target_rows.c.customer_id == _ct.c.customer_id)
     # Moving the row keeps when and by whom the customer was first tagged.
     moved = session.execute(
-        update(_ct).where(_ct.c.tag_id == src.id, _ct.c.customer_id.not_in(has_target)).values(tag_id=dst.id)
+        update(_ct).where(_ct.c.tag_id == src.id, ~has_target.exists()).values(tag_id=dst.id)
     ).rowcount
     already = session.execute(delete(_ct).where(_ct.c.tag_id == src.id)).rowcount
     audit.log_event(session, "tag.merge", "tag", dst.id, {
@@ -334,7 +338,8 @@ def batch_tag(session: Session, actor: Actor, tag_name: str, customer_ids: Seque
                 Customer.id,
                 literal(now, _ct.c.created_at.type),  # no CAST: SQLite would read it as a number
                 cast(literal(actor.id), Integer),
-            ).where(ids, scope, Customer.id.not_in(select(_ct.c.customer_id).where(_ct.c.tag_id == tag.id)))
+            ).where(ids, scope, ~select(_ct.c.customer_id).where(_ct.c.tag_id == tag.id,
+                                                                  _ct.c.customer_id == Customer.id).exists())
             # DO NOTHING: a customer tagged by another terminal meanwhile is skipped, not an error.
             stmt = (
                 _insert_ignoring_duplicates(dialect)
