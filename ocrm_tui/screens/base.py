@@ -49,6 +49,51 @@ class OcrmScreen(Screen):
                                            yes=_("Leave"), no=_("Stay")), callback=answer)
 
 
+class RecordScreen(OcrmScreen):
+    """A screen of one record (a ticket, a campaign) read in a worker of group ``RECORD`` and
+    changed in one of group ``RECORD-change``, with a state line ``#RECORD-state`` over its
+    body ``#RECORD-body``. Subclasses set ``loading``, ``busy``, ``error`` and ``view``."""
+
+    RECORD = ""
+
+    def could_not_load(self) -> str:
+        """The state line when reading the record failed unexpectedly."""
+        raise NotImplementedError
+
+    def _set_state(self, text: str, *, error: bool = False) -> None:
+        from textual.widgets import Static
+
+        state = self.query_one(f"#{self.RECORD}-state", Static)
+        state.update(text)
+        state.set_class(error, "-error")
+        state.set_class(not text, "-hidden")
+
+    def _load_failed(self, generation: int, message: str) -> None:
+        """A refusal while reading (the record is gone or out of scope): say so in its place."""
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.error = message
+        if self.view is None:
+            self.query_one(f"#{self.RECORD}-body").add_class("-hidden")
+        self._set_state(message, error=True)
+        self.refresh_bindings()
+
+    @on(Worker.StateChanged)
+    def _record_worker_ended(self, event: Worker.StateChanged) -> None:
+        # An unexpected failure is shown by the app's error dialog (OcrmScreen); here the screen
+        # only stops saying it is busy.
+        if event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.worker.group == self.RECORD:
+            self.loading = False
+            if self.view is None:
+                self._set_state(self.could_not_load(), error=True)
+        elif event.worker.group == f"{self.RECORD}-change":
+            self.busy = False
+        self.refresh_bindings()
+
+
 ResultType = TypeVar("ResultType")
 
 

@@ -21,16 +21,15 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, Static
-from textual.worker import Worker, WorkerState
 
 from ocrm_tui.i18n import _
-from ocrm_tui.screens.base import OcrmModal, OcrmScreen
+from ocrm_tui.screens.base import OcrmModal, RecordScreen
 from ocrm_tui.screens.customer_profile import HEADER_STYLE, LABEL_STYLE, Section, key_values, money, text_or_none, when
 from ocrm_tui.screens.panes.campaigns import period_text
 from ocrm_tui.widgets.footer import OcrmFooter
@@ -188,8 +187,10 @@ class FiguresDialog(OcrmModal[None]):
 
 # -- the screen -----------------------------------------------------------------------------------
 
-class CampaignScreen(OcrmScreen):
+class CampaignScreen(RecordScreen):
     """One campaign, its metrics and what may be done with it."""
+
+    RECORD = "campaign"
 
     # a is "Start" for a draft and "Resume" for a paused campaign: check_action offers one of the two.
     BINDINGS = [
@@ -346,36 +347,12 @@ class CampaignScreen(OcrmScreen):
         self._show(message.view, message.metrics)
 
     def on_campaign_screen_load_failed(self, message: LoadFailed) -> None:
-        if message.generation != self._generation:
-            return
-        self.loading = False
-        self.error = message.message
-        if self.view is None:
-            self.query_one("#campaign-body").add_class("-hidden")
-        self._set_state(message.message, error=True)
-        self.refresh_bindings()
+        self._load_failed(message.generation, message.message)
 
-    @on(Worker.StateChanged)
-    def _worker_ended(self, event: Worker.StateChanged) -> None:
-        # An unexpected failure is shown by the app's error dialog (OcrmScreen); here the screen
-        # only stops saying it is busy.
-        if event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        if event.worker.group == "campaign":
-            self.loading = False
-            if self.view is None:
-                self._set_state(_("The campaign could not be loaded."), error=True)
-        elif event.worker.group == "campaign-change":
-            self.busy = False
-        self.refresh_bindings()
+    def could_not_load(self) -> str:
+        return _("The campaign could not be loaded.")
 
     # -- drawing ------------------------------------------------------------------------------
-
-    def _set_state(self, text: str, *, error: bool = False) -> None:
-        state = self.query_one("#campaign-state", Static)
-        state.update(text)
-        state.set_class(error, "-error")
-        state.set_class(not text, "-hidden")
 
     def _show(self, view, metrics) -> None:
         self.view, self.metrics = view, metrics

@@ -28,10 +28,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static, TextArea
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from ocrm_tui.i18n import _
-from ocrm_tui.screens.base import OcrmModal, OcrmScreen
+from ocrm_tui.screens.base import OcrmModal, RecordScreen
 from ocrm_tui.screens.customer_profile import HEADER_STYLE, LABEL_STYLE, NONE, Section, key_values, text_or_none, when
 from ocrm_tui.widgets.footer import OcrmFooter
 from ocrm_tui.widgets.header import AppHeader
@@ -219,8 +218,10 @@ class Step:
 
 # -- the screen -----------------------------------------------------------------------------------
 
-class TicketScreen(OcrmScreen):
+class TicketScreen(RecordScreen):
     """One ticket, its timeline and what may be done with it."""
+
+    RECORD = "ticket"
 
     # s is "Start" or, on an unassigned ticket, "Take": check_action offers one of the two.
     BINDINGS = [
@@ -381,36 +382,12 @@ class TicketScreen(OcrmScreen):
         self.drawn = True
 
     def on_ticket_screen_load_failed(self, message: LoadFailed) -> None:
-        if message.generation != self._generation:
-            return
-        self.loading = False
-        self.error = message.message
-        if self.view is None:
-            self.query_one("#ticket-body").add_class("-hidden")
-        self._set_state(message.message, error=True)
-        self.refresh_bindings()
+        self._load_failed(message.generation, message.message)
 
-    @on(Worker.StateChanged)
-    def _worker_ended(self, event: Worker.StateChanged) -> None:
-        # An unexpected failure is shown by the app's error dialog (OcrmScreen); here the screen
-        # only stops saying it is busy.
-        if event.state not in (WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        if event.worker.group == "ticket":
-            self.loading = False
-            if self.view is None:
-                self._set_state(_("The ticket could not be loaded."), error=True)
-        elif event.worker.group == "ticket-change":
-            self.busy = False
-        self.refresh_bindings()
+    def could_not_load(self) -> str:
+        return _("The ticket could not be loaded.")
 
     # -- drawing ------------------------------------------------------------------------------
-
-    def _set_state(self, text: str, *, error: bool = False) -> None:
-        state = self.query_one("#ticket-state", Static)
-        state.update(text)
-        state.set_class(error, "-error")
-        state.set_class(not text, "-hidden")
 
     def _draw(self, v) -> None:
         self.query_one("#ticket-number", Label).update(v.number)
