@@ -564,3 +564,20 @@ async def test_ctrl_a_on_a_tab_too_big_to_act_on_at_once_says_so(db_url, plan, c
         await press(app, pilot, "ctrl+a")
         assert notices == ["This tab holds more than 3 targets: record outcomes for fewer at a time"]
         assert targets.selected_ids == frozenset()
+
+
+@pytest.mark.parametrize("partial, cost, expected", [
+    (False, "1000", "6900.00 %"),  # (70,000 − 1,000) / 1,000
+    (True, "1000", "— (for the whole list only)"),  # a share's amount against the whole cost means nothing
+    (False, "0", "— (no cost recorded)"),
+])
+def test_the_roi_line_says_why_it_is_missing(partial, cost, expected):
+    from rich.console import Console
+
+    from ocrm_tui.screens.campaign_view import results_block
+
+    row = campaigns.MetricRow("All targets", 6, 4, 3, 2, Decimal("70000.00"))
+    m = campaigns.Metrics(1, "x", "active", "城东支行", "", row, [], [], Decimal("0"), Decimal(cost), partial=partial)
+    console = Console(width=80, record=True)
+    console.print(results_block(m))
+    assert expected in console.export_text()

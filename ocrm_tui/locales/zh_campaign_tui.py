@@ -45,6 +45,7 @@ ZH_CAMPAIGN_TUI: dict[str, str] = {
     "Cost": "费用",
     "ROI": "投入产出比",
     "— (no cost recorded)": "—（未记录费用）",
+    "— (for the whole list only)": "—（仅对整个名单计算）",
     "No targets yet": "还没有目标客户",
     "None of the targets has a tag": "目标客户都没有标签",
     # the campaign's keys

@@ -108,8 +108,12 @@ def target_group_block(v) -> Table:
 def results_block(m) -> Table:
     o = m.overall
     roi = m.roi
-    roi_text = Text(_service().percent(roi), style="bold") if roi is not None else \
-        Text(_("— (no cost recorded)"), style=LABEL_STYLE)
+    if roi is not None:
+        roi_text = Text(_service().percent(roi), style="bold")
+    elif m.partial:  # a share of the list: its amount against the whole cost would mean nothing
+        roi_text = Text(_("— (for the whole list only)"), style=LABEL_STYLE)
+    else:
+        roi_text = Text(_("— (no cost recorded)"), style=LABEL_STYLE)
     return key_values([
         (_("Targets"), Text(f"{o.targets:,}", style="bold")),
         (_("Contacted"), count_and_share(o.contacted, o.contact_rate)),
