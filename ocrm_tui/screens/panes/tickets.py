@@ -423,7 +423,9 @@ class MyTicketsPane(Pane):
         if view in ASSIGNEE_VIEWS:
             widths["assignee"] = widest(_("Assignee"), ["欧阳客户经理"[:5]])
         table = self.query_one(QueueTable)
-        room = (table.size.width or self.app.size.width - 6) - 2  # the vertical scrollbar
+        # The table's whole width, scrollbar or not (its content width shrinks by 2 when one appears),
+        # less the room of a scrollbar: the columns are the same before and after one shows.
+        room = (table.outer_size.width or self.app.size.width - 6) - 2
 
         def left() -> int:
             return room - sum(widths.values()) - 2 * table.cell_padding * len(widths)
