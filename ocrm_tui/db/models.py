@@ -167,6 +167,9 @@ class Customer(SQLModel, table=True):
     tier_reason: str | None = Field(default=None, max_length=255)
     aum: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
     aum_daily_avg: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    # When the owning RM claimed the customer from the branch pool (公海); None when the RM
+    # was given the customer another way. The pool sweep returns neglected claims.
+    claimed_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column=_CUSTOMER_VERSION)
@@ -261,6 +264,8 @@ class Transaction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_txn_account_posted", "account_id", "posted_at"),
         Index("ix_txn_customer_posted", "customer_id", "posted_at"),
+        # The alert scan reads the recent days' transactions.
+        Index("ix_txn_posted", "posted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -379,7 +384,12 @@ class Alert(SQLModel, table=True):
     """
 
     __tablename__ = "alert"
-    __table_args__ = (Index("ix_alert_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_alert_user_read", "user_id", "read_at"),
+        # The open alerts of a member of staff, and of a branch (alerts without an addressee).
+        Index("ix_alert_user_open", "user_id", "handled_at"),
+        Index("ix_alert_org_open", "org_id", "handled_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)  # ticket.overdue, …
@@ -390,8 +400,17 @@ class Alert(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=64)
     message: str = Field(max_length=500)
+    severity: str = Field(default="medium", max_length=8, sa_column_kwargs={"server_default": "medium"})  # high / medium / low
+    # The day the alert is about (a birthday, a maturity, a due time); None: the day it was raised.
+    due_on: date | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = Field(default=None)
+    # What the addressee did about it: contacted / product_offered / escalated / no_action (with
+    # the reason in the note). A handled alert leaves the open list.
+    handled_at: datetime | None = Field(default=None)
+    handled_by: int | None = Field(default=None)  # staff id (like the audit trail's actor: no key, the column is added in place)
+    action: str | None = Field(default=None, max_length=24)
+    action_note: str | None = Field(default=None, max_length=500)
 
 
 _CAMPAIGN_VERSION = version_column()

@@ -25,6 +25,24 @@ DEFAULTS: dict[str, Any] = {
     "sla.hours": {"high": 4, "medium": 24, "low": 72},
     "sla.due_soon_percent": 25,
     "tickets.assign_to_rm": True,
+    # Alerts (`ocrm alerts scan`): a single outflow (CNY) from a wealth or private-banking
+    # customer at or above this amount, posted in the last outflow_days days; assets (monthly
+    # daily-average AUM) down this many months in a row; a product maturing within, a
+    # birthday within these days; a wealth or private-banking customer without a service
+    # contact for this many days.
+    "alert.large_outflow": 500000,
+    "alert.outflow_days": 7,
+    "alert.aum_decline_months": 3,
+    # … and by at least this many percent over those months in all (0: any fall): a few
+    # hundred yuan of card spending is no churn risk.
+    "alert.aum_decline_percent": 10,
+    "alert.maturity_days": 7,
+    "alert.birthday_days": 3,
+    "alert.no_contact_days": 90,
+    # The customer pool (公海): the most customers an RM may hold by claiming from the pool,
+    # and the days after a claim without any contact that return the customer to the pool.
+    "pool.max_book": 800,
+    "pool.sweep_days": 30,
 }
 
 
@@ -48,7 +66,7 @@ def _check(key: str, value: Any) -> None:
             raise ValidationError(like, field="value")
     elif isinstance(default, int) and not isinstance(default, bool) and value < 0:
         raise ValidationError(like, field="value")
-    if key == "sla.due_soon_percent" and value > 100:
+    if key in ("sla.due_soon_percent", "alert.aum_decline_percent") and value > 100:
         raise ValidationError(_("A percentage is 0–100"), field="value")
 
 
