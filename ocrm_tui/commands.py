@@ -42,10 +42,25 @@ def palette_commands(app: OcrmApp, screen: Screen) -> Iterator[PaletteCommand]:
     if app.actor is not None:
         for pane_id, (title, help_text) in PANE_COMMANDS.items():
             yield PaletteCommand(_(title), _(help_text), partial(app.show_pane, pane_id))
+        from ocrm_tui.services.pool import may_use_pool
+
+        if may_use_pool(app.actor):
+            yield PaletteCommand(_("Customer pool"), _("Customers of your branch without a relationship manager, and "
+                                                       "the books of its relationship managers"),
+                                 partial(open_pool, app))
         yield PaletteCommand(_("Lock the terminal"), _("Lock now; your password unlocks it (Ctrl+L)"), app.action_lock)
     yield PaletteCommand(_("Keys and help"), _("The keys of this screen and of the whole application (F1)"),
                          app.action_help)
     yield PaletteCommand(_("Quit"), _("Leave the application (Ctrl+Q)"), app.action_quit)
+
+
+def open_pool(app: OcrmApp) -> None:
+    """The customer pool in front (unless it already is)."""
+    from ocrm_tui.screens.customer_pool import PoolScreen
+
+    if app.actor is None or app.is_locked or isinstance(app.screen, PoolScreen):
+        return
+    app.push_screen(PoolScreen(app.actor))
 
 
 class OcrmCommands(Provider):

@@ -41,12 +41,14 @@ def root(
 
 def _register() -> None:
     from ocrm_tui.cli import (
+        alerts_cmd,
         audit_cmd,
         db_cmd,
         demo_cmd,
         export_cmd,
         import_cmd,
         org_cmd,
+        pool_cmd,
         report_cmd,
         settings_cmd,
         sms_cmd,
@@ -64,11 +66,13 @@ def _register() -> None:
     app.add_typer(tag_cmd.app, name="tag")
     app.add_typer(tiers_cmd.app, name="tiers")
     app.add_typer(tickets_cmd.app, name="tickets")
+    app.add_typer(alerts_cmd.app, name="alerts")
     app.add_typer(settings_cmd.app, name="settings")
     app.add_typer(import_cmd.app, name="import")
     app.add_typer(report_cmd.app, name="report")
     app.add_typer(export_cmd.app, name="export")
     app.add_typer(sms_cmd.app, name="sms")
+    app.add_typer(pool_cmd.app, name="pool")
     demo_cmd.register(app)
     tui_cmd.register(app)
 

@@ -121,6 +121,9 @@ def register(app: typer.Typer) -> None:
                 say(_("Built in {seconds} s: {customers} customers, {rows} rows ({rate} rows/s).",
                        seconds=f"{summary.total_seconds:,.1f}", customers=f"{customers:,}",
                        rows=f"{summary.bulk_rows:,}", rate=f"{summary.bulk_rows / max(summary.total_seconds, 1e-6):,.0f}"))
+                if summary.alerts:
+                    say(_("The alert scan raised {n} alerts and reminders for the work platform (F5).",
+                          n=f"{summary.alerts:,}"))
                 _print_staff(summary)
                 built = True
         if not no_start:

@@ -108,8 +108,6 @@ ZH_TUI: dict[str, str] = {
     "Customer search is not available in this version yet.": "本版本尚未提供客户查询功能。",
     "The ticket queue is not available in this version yet.": "本版本尚未提供工单队列功能。",
     "Campaigns are not available in this version yet.": "本版本尚未提供营销活动功能。",
-    "The work platform (today's tasks, alerts and reminders) is not available in this version yet.":
-        "本版本尚未提供工作台（今日任务、预警与提醒）功能。",
     "Enter the database password to continue.": "请输入数据库密码以继续。",
     "Do not give the password": "不提供密码",
     "The database cannot be reached": "无法连接数据库",

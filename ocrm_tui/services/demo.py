@@ -287,6 +287,7 @@ class DemoSummary:
     generate_seconds: float = 0.0  # building row values in Python
     index_seconds: float = 0.0  # rebuilding secondary indexes
     campaigns: CampaignLoad = field(default_factory=CampaignLoad)
+    alerts: int = 0  # raised by the first alert scan (maturities, birthdays, customers due a call …)
     total_seconds: float = 0.0
 
     @property
@@ -1675,6 +1676,11 @@ def build_demo(
             conn.execution_options(isolation_level="AUTOCOMMIT")
             for name in (*TABLE_BY_NAME, "campaign_target", "sms_message"):
                 conn.exec_driver_sql(f"ANALYZE {name}")
+    # The scheduled alert scan, once, so that the work platform shows today's alerts and reminders.
+    from ocrm_tui.services import alerts
+
+    with db.session(write=True) as s:
+        summary.alerts = alerts.scan(s, actor, clock=clock).raised
     summary.total_seconds = time.perf_counter() - t_start
     report("done", customers, customers, summary.bulk_rows)
     return summary

@@ -1029,6 +1029,47 @@ def customer_tickets(session: Session, actor: Actor, customer_id: int, *, limit:
             for r in rows]
 
 
+def _end_of_day(now: datetime) -> datetime:
+    return _start_of_day(now) + timedelta(days=1)
+
+
+def today_tickets(session: Session, actor: Actor, *, limit: int = 50,
+                  now: datetime | None = None) -> tuple[list[QueueRow], dict[str, int]]:
+    """The tickets of the work platform, with their counts.
+
+    For those who work tickets: their own open tickets overdue or due before the end of
+    today, the most overdue first (counts ``overdue`` and ``due_today``). For a teller: the
+    counter queue, the open tickets they raised, oldest first (count ``open``)."""
+    now = now or system_clock()
+    assignee = aliased(StaffUser)
+    if actor.role == Role.TELLER:
+        where = and_(Ticket.created_by == actor.id, Ticket.status != CLOSED)
+        order = [Ticket.id]
+        counts = {"open": session.scalar(select(func.count(Ticket.id)).where(where)) or 0}
+    else:
+        # "!= closed" with the due bound: see _view_filter("overdue").
+        where = and_(Ticket.assignee_id == actor.id, Ticket.status != CLOSED, Ticket.due_at < _end_of_day(now))
+        order = [Ticket.due_at, Ticket.id]
+        overdue = func.sum(case((Ticket.due_at <= now, 1), else_=0))
+        total, late = session.execute(select(func.count(Ticket.id), overdue).where(where)).one()
+        counts = {"overdue": int(late or 0), "due_today": int(total or 0) - int(late or 0)}
+    rows = session.execute(
+        select(Ticket.id, Ticket.type, Ticket.priority, Ticket.status, Ticket.subject, Ticket.customer_id,
+               Customer.name, Customer.customer_no, assignee.name, Ticket.due_at, Ticket.unread, Ticket.assignee_id)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+        .where(where).order_by(*order).limit(limit)).all()
+    hours = sla_hours(session)
+    percent = float(get_setting(session, "sla.due_soon_percent"))
+    teller = actor.role == Role.TELLER
+    out = [QueueRow(
+        id=r[0], number=ticket_number(r[0]), type=r[1], priority=r[2], status=r[3], subject=r[4], customer_id=r[5],
+        customer_name=masking.customer_name(r[6], r[7], mask=teller), assignee=r[8], due_at=_aware(r[9]),
+        sla=sla_state(r[3], r[2], r[9], now, hours, percent), unread=bool(r[10]) and r[11] == actor.id,
+        help_open=False) for r in rows]
+    return out, counts
+
+
 # -- batch actions -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -1153,7 +1194,8 @@ def sla_scan(session: Session, actor: Actor, *, clock: Clock = system_clock) -> 
 
     now = clock()
     overdue = session.execute(
-        select(Ticket.id, Ticket.due_at, Ticket.assignee_id, Ticket.org_id, Ticket.customer_id, Ticket.subject)
+        select(Ticket.id, Ticket.due_at, Ticket.assignee_id, Ticket.org_id, Ticket.customer_id, Ticket.subject,
+               Ticket.priority)
         .where(Ticket.status.in_(OPEN_STATES), Ticket.due_at <= now).order_by(Ticket.id)
     ).all()
     raised = 0
@@ -1164,6 +1206,7 @@ def sla_scan(session: Session, actor: Actor, *, clock: Clock = system_clock) -> 
         known = set(session.scalars(select(Alert.dedupe_key).where(Alert.dedupe_key.in_(list(keys)))).all())
         rows = [dict(kind="ticket.overdue", dedupe_key=key, user_id=r.assignee_id, org_id=r.org_id,
                      customer_id=r.customer_id, entity="ticket", entity_id=str(r.id), created_at=now,
+                     severity=r.priority,  # an overdue complaint (high priority) is a high alert
                      message=_("Ticket {no} is overdue (due {due}): {subject}", no=ticket_number(r.id),
                                due=_aware(r.due_at).astimezone().strftime("%Y-%m-%d %H:%M"), subject=r.subject)[:500])
                 for key, r in keys.items() if key not in known]
