@@ -104,9 +104,10 @@ async def test_a_teller_logs_in_and_the_shell_shows_who_and_where(db_url, branch
         assert "Teller" in header
         assert "人民路网点" in header
         assert app.actor.employee_no == "T001"
-        # the work platform is in front, and says honestly that it is not there yet
+        # the work platform is in front: a teller's has the counter queue, empty so far
         assert app.screen.query_one("#panes", ContentSwitcher).current == "work"
-        assert "not available in this version yet" in " ".join(
+        await settle(app, pilot)
+        assert "Nothing waits for you today" in " ".join(
             str(s.render()) for s in app.screen.query("#work Static").results(Static))
 
 
@@ -235,7 +236,7 @@ async def test_f2_to_f5_bring_each_pane_to_the_front(db_url, branch, clock):
             "f2": ("customers", "Customer search", "Type an ID number, a mobile, a customer number or a name"),
             "f3": ("tickets", "My tickets", "No new or unread tickets"),
             "f4": ("campaigns", "Campaigns", "No campaign has customers of yours on its list yet."),
-            "f5": ("work", "Work platform", "not available in this version yet."),
+            "f5": ("work", "Work platform", "Nothing waits for you today"),
         }
         for key, (pane_id, title, message) in expected.items():
             await pilot.press(key)
@@ -254,7 +255,10 @@ async def test_f1_lists_the_keys_of_this_screen_and_the_global_ones(db_url, bran
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         help_screen = app.screen
-        assert help_screen.keys_here == [("F2", "Customers"), ("F3", "My tickets"), ("F4", "Campaigns"),
+        # the work platform is in front: its keys (H only on an alert: there is none), then the panes
+        assert help_screen.keys_here == [("Tab / →", "Next section"), ("Shift+Tab / ←", "Previous section"),
+                                         ("P", "Customer pool"), ("1–5", "Show a section by its number"),
+                                         ("F2", "Customers"), ("F3", "My tickets"), ("F4", "Campaigns"),
                                          ("F5", "Work platform")]
         everywhere = dict(help_screen.keys_everywhere)
         assert everywhere["F1"] == "Help"
@@ -449,7 +453,8 @@ async def test_the_palette_offers_translated_commands_only(db_url, branch, clock
         await log_in(app, pilot, "R001", PASSWORD)
         set_language("zh")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "锁定终端", "快捷键与帮助", "退出"]
+        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "客户公海", "锁定终端", "快捷键与帮助",
+                          "退出"]
 
 
 @SQLITE_ONLY

@@ -28,7 +28,7 @@ from ocrm_tui.services.pinyin import name_keys
 from ocrm_tui.services.users import get_user
 from ocrm_tui.widgets.campaign_filter_builder import KeyToggles
 from tests.conftest import PASSWORD
-from tests.test_tui import log_in, settle
+from tests.test_tui import SQLITE_ONLY, log_in, settle
 from tests.test_tui_profile import plain
 
 FORM_SIZE = (120, 40)
@@ -227,6 +227,7 @@ async def test_a_manager_builds_a_filter_watching_the_count_and_saves_the_campai
                                 "not tagged 理财偏好")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py and test_campaign_filter_properties.py
 async def test_wrong_fields_are_all_marked_at_once_and_nothing_is_saved_or_lost(db_url, db, clientele, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=FORM_SIZE) as pilot:
@@ -281,6 +282,7 @@ async def test_wrong_fields_are_all_marked_at_once_and_nothing_is_saved_or_lost(
     assert json.loads(c.filter_json) == {"tags_all": ["房贷客户"], "tags_none": ["理财偏好"]}
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py and test_campaign_filter_properties.py
 async def test_a_tag_is_suggested_while_typing_and_enter_takes_it(db_url, db, clientele, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=FORM_SIZE) as pilot:
@@ -308,6 +310,7 @@ async def test_a_tag_is_suggested_while_typing_and_enter_takes_it(db_url, db, cl
         assert text_of(form, "#preview-sentence") == "Customers of any tier tagged 理财偏好 or 房贷客户"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py and test_campaign_filter_properties.py
 async def test_a_filter_naming_a_deleted_tag_says_so_at_its_row(db_url, db, clientele, clock):
     ids, actors = clientele
     with db.session(write=True) as s:
@@ -330,6 +333,7 @@ async def test_a_filter_naming_a_deleted_tag_says_so_at_its_row(db_url, db, clie
 # -- editing ------------------------------------------------------------------------------------------
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py and test_campaign_filter_properties.py
 async def test_a_campaign_is_edited_from_what_was_saved(db_url, db, clientele, clock):
     ids, actors = clientele
     with db.session(write=True) as s:
@@ -403,6 +407,7 @@ async def test_a_save_another_terminal_overtook_is_refused_and_the_input_kept(db
     assert (c.name, c.goal) == ("总行改名", "")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py and test_campaign_filter_properties.py
 async def test_leaving_with_input_asks_first(db_url, db, clientele, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=FORM_SIZE) as pilot:

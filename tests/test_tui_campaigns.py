@@ -20,7 +20,7 @@ from ocrm_tui.screens.ticket_batch import BatchConfirmDialog
 from ocrm_tui.services import auth, campaigns, tags, users
 from tests.conftest import PASSWORD
 from tests.test_customers import people  # noqa: F401  (the fixture)
-from tests.test_tui import SIZE, log_in, settle, type_text
+from tests.test_tui import SIZE, SQLITE_ONLY, log_in, settle, type_text
 from tests.test_tui_tickets_queue import record_notices, wait_for
 
 __all__ = ["people"]
@@ -190,6 +190,7 @@ def status_of(db, campaign_id: int) -> str:
 
 # -- F4: the list -------------------------------------------------------------------------------
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_manager_sees_the_branch_campaigns_live_ones_first(db_url, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -207,6 +208,7 @@ async def test_a_manager_sees_the_branch_campaigns_live_ones_first(db_url, plan,
         assert str(pane.query_one("#campaigns-status", Static).render()) == "4 campaigns · 1 active"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_an_rm_sees_the_campaigns_with_customers_of_theirs_and_how_many_to_contact(db_url, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -222,6 +224,7 @@ async def test_an_rm_sees_the_campaigns_with_customers_of_theirs_and_how_many_to
         assert "4 of your customers to contact" in str(pane.query_one("#campaigns-status", Static).render())
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_teller_is_told_who_works_campaigns(db_url, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -231,6 +234,7 @@ async def test_a_teller_is_told_who_works_campaigns(db_url, plan, clock):
         assert note.display and "worked by relationship managers and managers" in str(note.render())
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_manager_with_no_campaigns_is_told_how_to_make_one(db_url, branch, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -280,6 +284,7 @@ async def test_a_manager_generates_the_list_of_a_draft_starts_it_and_sends_the_s
         assert app.screen.figures[:2] == [("Queued now", "0"), ("Queued before", "5")]  # never twice
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_regenerating_a_live_campaign_only_adds_new_matches(db_url, db, people, plan, clock):
     ids, _ = people
     with db.session(write=True) as s:  # one more wealth customer of the branch since the list was made
@@ -319,6 +324,7 @@ async def test_generating_while_another_terminal_changes_the_campaign_is_refused
     assert targets_of(db, plan["draft"]) == {}  # nothing half-done
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_ending_asks_first_and_is_final(db_url, db, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -336,6 +342,7 @@ async def test_ending_asks_first_and_is_final(db_url, db, plan, clock):
         assert {"Edit", "Target list"} <= keys  # the cost can still be corrected; the list read
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_an_rm_reads_the_campaign_without_the_organisers_keys(db_url, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -351,6 +358,7 @@ async def test_an_rm_reads_the_campaign_without_the_organisers_keys(db_url, plan
 
 # -- the target list ----------------------------------------------------------------------------
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_an_rm_records_outcomes_one_by_one_and_the_metrics_follow(db_url, db, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -433,6 +441,7 @@ async def test_a_batch_outcome_for_a_selection_and_for_the_whole_tab(db_url, db,
         assert tabs["converted"].endswith("Converted 4") and tabs["pending"].endswith("Pending 0")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_paused_campaign_refuses_outcomes_and_says_why(db_url, db, plan, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -447,6 +456,7 @@ async def test_a_paused_campaign_refuses_outcomes_and_says_why(db_url, db, plan,
         assert {o for o, _amount in targets_of(db, plan["paused"]).values()} == {"pending"}
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_enter_opens_the_customer(db_url, plan, clock):
     from ocrm_tui.screens.customer_profile import ProfileScreen
 
@@ -458,6 +468,7 @@ async def test_enter_opens_the_customer(db_url, plan, clock):
         assert app.screen.profile.name == "王明"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_n_and_e_open_the_campaign_form_and_the_screens_read_again_after_it(db_url, db, plan, clock):
     from ocrm_tui.screens.campaign_form import CampaignFormScreen
 
@@ -486,6 +497,7 @@ async def test_n_and_e_open_the_campaign_form_and_the_screens_read_again_after_i
         await wait_for(app, pilot, lambda: "4,500.00" in block(screen, "campaign-details"))
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_generating_a_list_nobody_matches_says_which_condition_emptied_it(db_url, db, plan, clock):
     with db.session(write=True) as s:  # private banking customers with a mortgage: none in the branch
         cid = campaigns.create_campaign(s, actors_of(db)["M001"], {
@@ -505,6 +517,7 @@ async def test_generating_a_list_nobody_matches_says_which_condition_emptied_it(
     assert targets_of(db, cid) == {}
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_filter_naming_a_deleted_tag_is_shown_and_generating_is_refused(db_url, db, plan, clock):
     a = actors_of(db)
     with db.session(write=True) as s:
@@ -523,6 +536,7 @@ async def test_a_filter_naming_a_deleted_tag_is_shown_and_generating_is_refused(
     assert targets_of(db, cid) == {}
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_a_long_list_is_read_a_page_at_a_time_and_ctrl_a_selects_the_whole_tab(db_url, db, people, plan,
                                                                                        clock):  # noqa: F811
     from ocrm_tui.services.orgs import get_org_by_code
@@ -554,6 +568,7 @@ async def test_a_long_list_is_read_a_page_at_a_time_and_ctrl_a_selects_the_whole
         assert outcomes["章薇"][0] == "converted"  # not in the tab: untouched
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_campaigns.py
 async def test_ctrl_a_on_a_tab_too_big_to_act_on_at_once_says_so(db_url, plan, clock, monkeypatch):
     monkeypatch.setattr(campaigns, "MAX_SELECTION", 3)  # the manager's four targets are one too many
     app = create_app(db_url, clock=clock)

@@ -53,6 +53,7 @@ async def wait_for(app, pilot, predicate, tries: int = 100) -> None:
     raise AssertionError("the screen never got there")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_an_rm_searches_opens_edits_and_saves(db_url, db, people, clock):
     ids, _ = people
     app = create_app(db_url, clock=clock)
@@ -116,6 +117,7 @@ async def test_a_stale_save_shows_what_changed_and_keeps_the_input(db_url, db, p
         assert (c.email, c.occupation) == ("mine@example.com", "教师")  # both kept, nothing overwritten
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_a_teller_counter_lookup_opens_the_customer_and_records_the_contact(db_url, db, people, clock):
     ids, actors = people
     app = create_app(db_url, clock=clock)
@@ -144,6 +146,7 @@ async def test_bad_input_in_the_search_box_says_what_to_type(db_url, people, clo
             assert "Not an ID number" in status(pane) or "too long" in status(pane)
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_a_new_customer_from_an_empty_result_with_checks_and_duplicates(db_url, db, people, clock):
     ids, _ = people
     app = create_app(db_url, clock=clock)
@@ -176,6 +179,7 @@ async def test_a_new_customer_from_an_empty_result_with_checks_and_duplicates(db
         assert (c.id_number, c.mobile, c.gender) == (good, "13812345678", "F")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_batch_tagging_the_whole_result(db_url, db, people, clock):
     ids, _ = people
     app = create_app(db_url, clock=clock)

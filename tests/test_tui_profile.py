@@ -216,6 +216,7 @@ async def test_an_rm_sees_the_whole_profile_masked(db_url, customers, clock):
         assert app.screen is not screen
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_u_unmasks_for_this_view_and_is_audited(db_url, db, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -261,6 +262,7 @@ async def test_a_teller_sees_the_surname_only_and_cannot_unmask(db_url, db, cust
         assert audit_events(db, "customer.unmask") == []
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_a_teller_adds_a_need_heard_at_the_counter_but_removes_no_tag(db_url, db, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -290,6 +292,7 @@ async def test_a_teller_adds_a_need_heard_at_the_counter_but_removes_no_tag(db_u
         assert app.screen is screen and "出国金融需求" in section(screen, "tags")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_a_teller_opens_a_customer_at_the_counter(db_url, db, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -302,6 +305,7 @@ async def test_a_teller_opens_a_customer_at_the_counter(db_url, db, customers, c
         assert [c.kind for c in served] == ["counter"]
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_a_customer_out_of_scope_reads_as_not_found_and_escape_goes_back(db_url, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -377,6 +381,7 @@ def tags_in_db(db, customer_id: int) -> set[str]:
                           .where(CustomerTag.customer_id == customer_id)).all())
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_customers.py and test_tags.py
 async def test_the_tag_editor_adds_and_removes_tags(db_url, db, customers, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:

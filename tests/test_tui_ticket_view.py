@@ -177,6 +177,7 @@ async def test_an_rm_raises_a_complaint_from_the_profile_and_works_it_to_a_rated
     assert event_kinds(db, t.id) == ["created", "assigned", "status", "status", "status", "rated"]
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_closing_without_a_rating_then_recording_it_later_and_a_note(db_url, db, desk, clock):
     ids, a = desk
     tid = raise_ticket(db, a["T001"], ids["张伟"], clock)
@@ -252,6 +253,7 @@ async def test_closing_from_a_stale_screen_is_refused_says_who_and_keeps_the_tex
     assert event_kinds(db, tid)[-1] == "note"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_a_refused_text_reopens_its_dialog_with_the_text_kept(db_url, db, desk, clock):
     """The dialog refuses an empty or too long text itself; the service's refusal of a text the
     dialog let through (here: a reopen reason longer than the service allows) reopens it."""
@@ -289,6 +291,7 @@ async def test_a_refused_text_reopens_its_dialog_with_the_text_kept(db_url, db, 
 # -- the form's checks ------------------------------------------------------------------------------
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_the_form_shows_each_wrong_field_and_keeps_what_was_typed(db_url, db, desk, clock):
     ids, a = desk
     app = create_app(db_url, clock=clock)
@@ -372,6 +375,7 @@ async def test_from_the_queue_the_form_finds_the_customer_with_the_f2_search(db_
 # -- collaboration ----------------------------------------------------------------------------------
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_help_asked_of_a_named_colleague_and_answered_by_them_shows_on_the_ticket(db_url, db, desk, clock):
     ids, a = desk
     tid = raise_ticket(db, a["T001"], ids["张伟"], clock)
@@ -426,6 +430,7 @@ async def test_help_asked_of_a_named_colleague_and_answered_by_them_shows_on_the
     assert event_kinds(db, tid)[-2:] == ["help_requested", "help_answered"]
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_help_asked_of_a_role_names_the_role(db_url, db, desk, clock):
     ids, a = desk
     tid = raise_ticket(db, a["T001"], ids["张伟"], clock)
@@ -443,6 +448,7 @@ async def test_help_asked_of_a_role_names_the_role(db_url, db, desk, clock):
 # -- taking, assigning and who sees which keys -------------------------------------------------------
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_s_on_an_unassigned_ticket_takes_it(db_url, db, desk, clock):
     ids, a = desk
     tid = raise_ticket(db, a["M001"], ids["李娜"], clock, required_skill="insurance")  # nobody qualifies
@@ -460,6 +466,7 @@ async def test_s_on_an_unassigned_ticket_takes_it(db_url, db, desk, clock):
         assert "Take" not in footer_keys(screen) and "Respond" in footer_keys(screen)
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_a_manager_assigns_a_ticket_to_a_colleague(db_url, db, desk, clock):
     ids, a = desk
     tid = raise_ticket(db, a["T001"], ids["张伟"], clock)

@@ -117,6 +117,7 @@ def status(pane) -> str:
     return str(pane.query_one("#queue-status", Static).render())
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_an_rm_sees_the_queue_overdue_first_then_priority_then_due(db_url, queue, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -138,6 +139,7 @@ async def test_an_rm_sees_the_queue_overdue_first_then_priority_then_due(db_url,
         assert "New/unread: 5 tickets" in status(pane)
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_switching_views_with_keys_and_the_empty_state(db_url, queue, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -163,6 +165,7 @@ async def test_switching_views_with_keys_and_the_empty_state(db_url, queue, cloc
         await wait_for(app, pilot, lambda: pane.drawn and pane.current_view == "overdue")
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_the_unread_marker_goes_once_the_ticket_is_opened(db_url, queue, clock):
     TicketScreen = pytest.importorskip("ocrm_tui.screens.ticket_view").TicketScreen
     app = create_app(db_url, clock=clock)
@@ -218,6 +221,7 @@ async def test_select_all_and_close_with_one_solution_reports_the_ticket_closed_
     assert closed[queue["due_soon_high"]] == "经理已电话回复"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_no_at_the_confirmation_goes_back_to_the_solution_and_nothing_is_closed(db_url, db, queue, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -238,6 +242,7 @@ async def test_no_at_the_confirmation_goes_back_to_the_solution_and_nothing_is_c
         assert s.get(Ticket, queue["overdue_high"]).status == "new"
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_mark_read_clears_the_markers_of_the_selection(db_url, db, queue, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -251,6 +256,7 @@ async def test_mark_read_clears_the_markers_of_the_selection(db_url, db, queue, 
         assert not s.get(Ticket, queue["overdue_high"]).unread
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_a_manager_reassigns_through_the_staff_picker(db_url, db, desk, queue, clock):
     _, a = desk
     app = create_app(db_url, clock=clock)
@@ -279,6 +285,7 @@ async def test_a_manager_reassigns_through_the_staff_picker(db_url, db, desk, qu
     assert [assignees[n] for n in picked] == [a["R002"].id, a["R002"].id]
 
 
+@SQLITE_ONLY  # what is shown; the rules behind it run on both databases in test_tickets.py
 async def test_reassign_is_not_offered_to_an_rm(db_url, queue, clock):
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
