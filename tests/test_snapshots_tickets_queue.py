@@ -13,7 +13,7 @@ from textual.widgets import TextArea
 
 from ocrm_tui.app import create_app
 from ocrm_tui.i18n import set_language
-from ocrm_tui.screens.panes.tickets import MyTicketsPane
+from ocrm_tui.screens.panes.tickets import MyTicketsPane, QueueTable
 from tests.test_snapshots import SIZE, SQLITE_ONLY, _log_in, _ready
 from tests.test_snapshots_profile import china_time  # noqa: F401  (the fixture)
 from tests.test_tickets import desk  # noqa: F401  (the fixture)
@@ -104,10 +104,13 @@ def test_the_result_of_a_batch_close_lists_what_could_not_be_closed(snap_compare
             if pane.drawn and isinstance(pilot.app.screen, BatchResultDialog):
                 break
             await pilot.pause(0.05)
-        # The emptied queue's columns take their widths on a later refresh than the rows:
-        # let the screen under the dialog settle before it is drawn.
-        for _ in range(3):
+        # The emptied queue drops its vertical scrollbar on a later refresh than its rows (the
+        # header is two cells narrower until it does): let the screen under the dialog settle.
+        table = pane.query_one(QueueTable)
+        for _ in range(100):
             await _ready(pilot)
+            if not table.show_vertical_scrollbar and table.virtual_size.height <= table.size.height:
+                break
             await pilot.pause(0.05)
         await pilot.pause()
 

@@ -38,6 +38,7 @@ from ocrm_tui.screens.customer_profile import local_time
 from ocrm_tui.screens.panes.customers import TIER_STYLE, tier_name
 from ocrm_tui.widgets.footer import OcrmFooter
 from ocrm_tui.widgets.header import AppHeader
+from ocrm_tui.widgets.list_table import ListTable
 
 # "" is every target; then each outcome, in the order of the work.
 VIEWS = ("", "pending", "contacted", "interested", "converted", "declined", "unreachable")
@@ -82,7 +83,7 @@ class StatusTab(Static):
         self.screen.show_view(self.view)  # type: ignore[attr-defined]
 
 
-class TargetTable(DataTable):
+class TargetTable(ListTable):
     """The targets of one tab. The outcome keys act on the selection, or on the highlighted row."""
 
     BINDINGS = [

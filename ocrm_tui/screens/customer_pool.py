@@ -35,6 +35,7 @@ from ocrm_tui.screens.customer_profile import local_time
 from ocrm_tui.screens.panes.customers import TIER_STYLE, tier_name
 from ocrm_tui.widgets.footer import OcrmFooter
 from ocrm_tui.widgets.header import AppHeader
+from ocrm_tui.widgets.list_table import ListTable
 
 POOL, BOOK = "pool", "book"
 SELECTED_MARK = "✓"
@@ -49,7 +50,7 @@ def action_name(action: str) -> str:
     return {"claim": _("Claim"), "release": _("Release"), "move": _("Move")}.get(action, action)
 
 
-class PoolTable(DataTable):
+class PoolTable(ListTable):
     """The customers of the view. C, R and M act on the selection, or on the highlighted row."""
 
     BINDINGS = [

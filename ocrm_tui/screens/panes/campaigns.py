@@ -24,6 +24,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from ocrm_tui.i18n import _
+from ocrm_tui.widgets.list_table import ListTable
 from ocrm_tui.widgets.pane import Pane
 
 MIN_NAME_WIDTH = 14
@@ -63,7 +64,7 @@ def empty_message(role: str, can_create: bool) -> str:
     return _("No campaigns reach your branch yet.")
 
 
-class CampaignTable(DataTable):
+class CampaignTable(ListTable):
     """The campaigns; Enter opens one."""
 
 

@@ -31,6 +31,7 @@ from textual.containers import Horizontal, HorizontalScroll
 from textual.widgets import DataTable, Static
 
 from ocrm_tui.i18n import _
+from ocrm_tui.widgets.list_table import ListTable
 from ocrm_tui.widgets.pane import Pane
 
 MAX_TABS = 8
@@ -97,7 +98,7 @@ class ViewTab(Static):
             self.query_ancestor(MyTicketsPane).show_view(self.view)
 
 
-class QueueTable(DataTable):
+class QueueTable(ListTable):
     """The tickets of one view. Space selects, Ctrl+A selects the whole view; R, A and C act
     on the selection (or the highlighted ticket); ←/→ and Tab change the view."""
 

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ocrm_tui.i18n import _
+from ocrm_tui.widgets.list_table import ListTable
 from ocrm_tui.widgets.pane import Pane
 
 # ASCII marks: "‼" is drawn two cells wide by some terminals' fonts and shifts the row.
@@ -81,7 +82,7 @@ class SectionCard(Static):
             self.query_ancestor(WorkPlatformPane).show_section(self.section)
 
 
-class WorkTable(DataTable):
+class WorkTable(ListTable):
     """The items of the chosen section. Enter opens, H handles an alert, ←/→ change section."""
 
     BINDINGS = [
