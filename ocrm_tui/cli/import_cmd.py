@@ -181,6 +181,8 @@ def _core_import(kind: str, file: Path, dry_run: bool, skip_invalid: bool, every
         _report(kind, file, result)
         if not dry_run:
             _scan_alerts(database)
+            if result.changed and kind != "products":
+                _refresh_reports(database)
 
 
 def _report(kind: str, file: Path, result) -> None:
@@ -219,6 +221,18 @@ def _scan_alerts(database) -> None:
     with database.session(write=True) as s:
         result = alerts.scan(s, Actor.system(), clock=system_clock)
     say(_("Alert scan: {n} alerts raised.", n=f"{result.raised:,}"))
+
+
+def _refresh_reports(database) -> None:
+    """The reports read monthly summaries of transactions and assets by owner: rebuilt after
+    an import that changed customers, accounts or transactions."""
+    from ocrm_tui.services import reports_data
+    from ocrm_tui.services.actor import Actor
+    from ocrm_tui.services.clock import system_clock
+
+    with database.session(write=True) as s:
+        result = reports_data.refresh(s, Actor.system(), clock=system_clock)
+    say(_("Report summaries rebuilt in {seconds} s.", seconds=f"{result.seconds:.1f}"))
 
 
 def _file_argument(what: str):

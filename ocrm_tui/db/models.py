@@ -291,6 +291,66 @@ class AumSnapshot(SQLModel, table=True):
     aum_daily_avg: Decimal = Field(sa_type=MONEY)
 
 
+class ReportTxnMonth(SQLModel, table=True):
+    """Transactions summed by month, owner and channel: what the channel report reads.
+
+    Built from ``txn`` by ``reports_data.refresh`` (after each import of accounts or
+    transactions, after the demo, and by ``ocrm report refresh``); the owner (branch, RM) is
+    the customer's at that time. Months are calendar months in UTC, like the AUM snapshots.
+    """
+
+    __tablename__ = "report_txn_month"
+    __table_args__ = (
+        Index("ix_report_txn_month_org", "org_id", "month"),
+        Index("ix_report_txn_month_rm", "rm_id", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date  # first day of the month
+    org_id: int
+    rm_id: int | None = Field(default=None)
+    channel: str = Field(max_length=16)
+    direction: str = Field(max_length=3)  # in / out
+    txn_count: int
+    amount: Decimal = Field(sa_type=MONEY)
+
+
+class ReportAumMonth(SQLModel, table=True):
+    """Monthly AUM summed by owner and tier, with each customer's tier the month before:
+    what the asset and performance reports read. The tier of a month is the bank's rule
+    (``tiers.tier_for``) applied to that month's daily-average AUM. Built with
+    ``ReportTxnMonth``."""
+
+    __tablename__ = "report_aum_month"
+    __table_args__ = (
+        Index("ix_report_aum_month_org", "org_id", "month"),
+        Index("ix_report_aum_month_rm", "rm_id", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date
+    org_id: int
+    rm_id: int | None = Field(default=None)
+    tier: str = Field(max_length=16)
+    prev_tier: str | None = Field(default=None, max_length=16)  # None: no snapshot the month before
+    customers: int
+    aum: Decimal = Field(sa_type=MONEY)  # month-end AUM
+    aum_daily_avg: Decimal = Field(sa_type=MONEY)
+
+
+class ReportFalling(SQLModel, table=True):
+    """Customers whose monthly daily-average AUM has fallen at least two months in a row up to
+    ``through`` (the last complete month when it was built): the customers-losing-assets report."""
+
+    __tablename__ = "report_falling"
+
+    customer_id: int = Field(primary_key=True)
+    through: date
+    months: int  # months in a row, up to 11
+    aum_from: Decimal = Field(sa_type=MONEY)  # daily average the month before the fall began
+    aum_to: Decimal = Field(sa_type=MONEY)  # daily average of ``through``
+
+
 _TICKET_VERSION = version_column()
 
 

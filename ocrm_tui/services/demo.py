@@ -77,6 +77,7 @@ from ocrm_tui.db.models import (
     Customer,
     CustomerCollaborator,
     CustomerTag,
+    LoginAttempt,
     Organisation,
     Product,
     Role,
@@ -1620,6 +1621,24 @@ def _sqlite_pragmas(conn: Connection, **values) -> dict[str, object]:
     return old
 
 
+def _login_history(conn: Connection, staff_rows: list[tuple[StaffUser, Organisation]], *, seed: int,
+                   now: datetime) -> None:
+    """A year of successful logins per member of staff (the usage report): most log in on most
+    working days, some only now and then, below the monthly target."""
+    rng = random.Random(seed ^ 0x1061)
+    rows = []
+    for user, _org in staff_rows:
+        habit = rng.choice((0.9, 0.8, 0.7, 0.6, 0.3, 0.15))  # the share of working days they log in
+        for back in range(365, 0, -1):
+            day = now - timedelta(days=back)
+            if day.weekday() < 5 and rng.random() < habit:
+                at = day.replace(hour=8, minute=rng.randrange(30), second=rng.randrange(60), microsecond=0)
+                rows.append({"employee_no": user.employee_no, "user_id": user.id, "at": at, "success": True,
+                             "outcome": "ok", "purpose": "login", "terminal": "demo"})
+    for i in range(0, len(rows), 5000):
+        conn.execute(insert(LoginAttempt.__table__), rows[i:i + 5000])  # type: ignore[attr-defined]
+
+
 def build_demo(
     db,
     *,
@@ -1681,6 +1700,11 @@ def build_demo(
 
     with db.session(write=True) as s:
         summary.alerts = alerts.scan(s, actor, clock=clock).raised
+    # The monthly summaries of the reports.
+    from ocrm_tui.services import reports_data
+
+    with db.session(write=True) as s:
+        reports_data.refresh(s, actor, clock=clock)
     summary.total_seconds = time.perf_counter() - t_start
     report("done", customers, customers, summary.bulk_rows)
     return summary
@@ -1837,6 +1861,7 @@ def _build(conn: Connection, *, customers, seed, report, actor, clock, writer, c
         summary.campaigns = _build_campaigns(conn, seed=seed, now=now, clock=clock)
         if sqlite:
             conn.exec_driver_sql("ANALYZE campaign_target")
+        _login_history(conn, staff_rows, seed=seed, now=now)
         audit.log_event(s, "demo.load", "demo", None, {
             "customers": customers, "seed": seed, "organisations": summary.orgs, "staff": len(summary.staff),
             **{name: load.rows for name, load in loads.items()},

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     # and the days after a claim without any contact that return the customer to the pool.
     "pool.max_book": 800,
     "pool.sweep_days": 30,
+    # Reports: the logins a member of staff is expected to make in a month (system usage).
+    "report.login_target": 12,
 }
 
 
