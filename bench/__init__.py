@@ -11,7 +11,7 @@ from bench.core import Context, Result, benchmark, registry
 
 MODULES = (
     "bench.bench_demo", "bench.bench_startup", "bench.bench_customers", "bench.bench_tickets", "bench.bench_campaigns",
-    "bench.bench_alerts", "bench.bench_imports",
+    "bench.bench_alerts", "bench.bench_imports", "bench.bench_reports",
 )
 
 __all__ = ["Context", "Result", "benchmark", "registry", "MODULES"]

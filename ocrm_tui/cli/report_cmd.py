@@ -1,4 +1,5 @@
-"""`ocrm report campaign ID`: a campaign's figures on the terminal, or as CSV / XLSX."""
+"""`ocrm report NAME`: the management reports (and `ocrm report campaign ID`) on the terminal, or as CSV / XLSX;
+`ocrm report refresh` rebuilds the monthly summaries they read."""
 
 from __future__ import annotations
 
@@ -135,3 +136,118 @@ def campaign(
             result = campaign_reports.export_report(s, acting(s, as_staff), campaign_id, out, chosen, overwrite=force)
     say(_("Report of campaign {id} written to {path}: {rows} rows, SHA-256 {sha}.", id=campaign_id,
           path=str(result.path), rows=f"{result.rows:,}", sha=result.sha256))
+
+
+# -- the management reports -------------------------------------------------------------------------
+
+def _cell(value, kind: str) -> str:
+    from ocrm_tui.services.campaigns import percent
+
+    if value is None:
+        return "—"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "percent":
+        return percent(value)
+    if kind == "int":
+        return f"{value:,}"
+    if kind == "number":
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def print_management_report(report) -> None:
+    """Each table in full: no figure is ever cut short. A table wider than the terminal is
+    printed at its own width (the terminal folds its lines; --format csv suits wide tables)."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
+    console.print(f"{report.title}\n{report.subtitle}", markup=False, emoji=False, highlight=False)
+    for note in report.notes:
+        say(note)
+    for t in report.tables:
+        cells = [[_cell(v, c.kind) for v, c in zip(row, t.columns)] for row in t.rows]
+        table = Table(title=t.title, title_justify="left", box=box.SIMPLE_HEAD, caption=t.note or None,
+                      caption_justify="left")
+        width = 0
+        for i, c in enumerate(t.columns):
+            widest = max([cell_len(c.header), *(cell_len(r[i]) for r in cells)])
+            least = widest if c.kind != "text" else min(widest, 24)
+            table.add_column(c.header, justify="left" if c.kind == "text" else "right", no_wrap=c.kind != "text",
+                             min_width=least)
+            width += least + 2
+        for row in cells:
+            table.add_row(*row)
+        width += len(t.columns) + 4  # the separators and the edges
+        out = console if width <= console.width else Console(width=width, file=console.file,
+                                                             force_terminal=console.is_terminal)
+        out.print(table, markup=False, emoji=False, highlight=False)
+        if not t.rows:
+            say(_("No figures for {title} in this period and scope.", title=t.title))
+
+
+def _report_command(name: str):
+    def command(
+        period: Annotated[str | None, typer.Option(
+            "--period", metavar="PERIOD",
+            help="2026-10 (a month), 2026Q3 (a quarter), 2026 (a year) or 2026-01-15..2026-03-31; default: this year.")] = None,
+        branch: Annotated[str | None, typer.Option(
+            "--branch", metavar="CODE", help="One branch of your scope (managers and administrators).")] = None,
+        months: Annotated[int | None, typer.Option(
+            "--months", min=2, max=11, help="Customers losing assets: months in a row (default: setting alert.aum_decline_months).")] = None,
+        fmt: Annotated[ReportFormat | None, typer.Option("--format", help="table (default), csv or xlsx.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="The file to write (csv, xlsx).")] = None,
+        force: ForceOption = False,
+        as_staff: AsOption = None,
+        db: DbOption = None,
+    ) -> None:
+        from ocrm_tui.services import reports
+        from ocrm_tui.services.clock import system_clock
+
+        chosen = output_format(fmt.value if fmt else None, out, allow_table=True)
+        options = {"months": months} if months is not None and name == "losing-assets" else {}
+        if months is not None and name != "losing-assets":
+            fail(_("--months applies to the report losing-assets"), 2)
+        today = system_clock().astimezone().date()
+        with opened(db, create_sqlite=False) as database:
+            with database.session(write=chosen != "table") as s:
+                actor = acting(s, as_staff)
+                period_value = reports.parse_period(period, today)
+                if chosen != "table":
+                    options["limit"] = None  # a file holds every customer and ticket
+                report = reports.run(s, actor, name, period_value, branch=branch, today=today, **options)
+                if chosen == "table":
+                    print_management_report(report)
+                    return
+                result = reports.export_report(s, actor, report, out, chosen, overwrite=force)
+        say(_("Report {name} written to {path}: {rows} rows, SHA-256 {sha}.", name=name, path=str(result.path),
+              rows=f"{result.rows:,}", sha=result.sha256))
+
+    return command
+
+
+def _register() -> None:
+    from ocrm_tui.services.reports import KINDS
+
+    for name, kind in KINDS.items():
+        app.command(name, help=f"{kind.title()}: {kind.describe()}.")(handle_errors(_report_command(name)))
+
+
+_register()
+
+
+@app.command("refresh")
+@handle_errors
+def refresh(db: DbOption = None) -> None:
+    """Rebuild the monthly summaries the reports read (imports and the demo do it; run it after other changes)."""
+    from ocrm_tui.services import reports_data
+    from ocrm_tui.services.actor import Actor
+
+    with opened(db, create_sqlite=False) as database:
+        with database.session(write=True) as s:
+            result = reports_data.refresh(s, Actor.system())
+    say(_("Report summaries rebuilt in {seconds} s: {txn} transaction rows, {aum} asset rows, {falling} customers "
+          "losing assets up to {month}.", seconds=f"{result.seconds:.1f}", txn=f"{result.txn_rows:,}",
+          aum=f"{result.aum_rows:,}", falling=f"{result.falling:,}", month=result.through.strftime("%Y-%m")))

@@ -90,7 +90,7 @@ def report_sheets(m: campaigns.Metrics) -> list[Sheet]:
     ]
 
 
-def _finish(session: Session, staged: exports.StagedFile) -> exports.ExportResult:
+def finish_export(session: Session, staged: exports.StagedFile) -> exports.ExportResult:
     """Put the file in place and commit its audit event; a failed commit takes the file away again."""
     result = staged.finalise()
     try:
@@ -113,7 +113,7 @@ def export_report(session: Session, actor: Actor, campaign_id: int, path: str | 
         audit.log_event(session, "export.report", "campaign", campaign_id, {
             "report": "campaign", "format": fmt, "rows": staged.result.rows, "sha256": staged.result.sha256,
             "file": staged.target.name})
-        return _finish(session, staged)
+        return finish_export(session, staged)
     except BaseException:
         staged.discard()
         raise
@@ -170,7 +170,7 @@ def export_targets(session: Session, actor: Actor, campaign_id: int, path: str |
         audit.log_event(session, "export.targets", "campaign", campaign_id, {
             "format": fmt, "rows": staged.result.rows, "sha256": staged.result.sha256, "masked": True,
             "file": staged.target.name})
-        return TargetExport(_finish(session, staged), view.name)
+        return TargetExport(finish_export(session, staged), view.name)
     except BaseException:
         staged.discard()
         raise

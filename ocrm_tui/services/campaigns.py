@@ -845,6 +845,12 @@ def _measures():
             func.sum(case((status == TargetStatus.CONVERTED, CampaignTarget.converted_amount), else_=0)))
 
 
+def target_measures():
+    """(targets, reached, took part, converted, converted amount) of a set of targets: the
+    metrics' definitions, for the reports that sum them over several campaigns."""
+    return _measures()
+
+
 def _row(label: str, values) -> MetricRow:
     n, reached, took_part, converted, amount = values
     return MetricRow(label, int(n or 0), int(reached or 0), int(took_part or 0), int(converted or 0),
