@@ -48,6 +48,11 @@ def palette_commands(app: OcrmApp, screen: Screen) -> Iterator[PaletteCommand]:
             yield PaletteCommand(_("Customer pool"), _("Customers of your branch without a relationship manager, and "
                                                        "the books of its relationship managers"),
                                  partial(open_pool, app))
+        from ocrm_tui.services.reports import can_read
+
+        if can_read(app.actor):
+            yield PaletteCommand(_("Reports"), _("Management reports: assets, campaigns, service, staff, branches and "
+                                                 "channels (F6)"), partial(open_reports, app))
         yield PaletteCommand(_("Lock the terminal"), _("Lock now; your password unlocks it (Ctrl+L)"), app.action_lock)
     yield PaletteCommand(_("Keys and help"), _("The keys of this screen and of the whole application (F1)"),
                          app.action_help)
@@ -61,6 +66,15 @@ def open_pool(app: OcrmApp) -> None:
     if app.actor is None or app.is_locked or isinstance(app.screen, PoolScreen):
         return
     app.push_screen(PoolScreen(app.actor))
+
+
+def open_reports(app: OcrmApp) -> None:
+    """The management reports in front (unless they already are)."""
+    from ocrm_tui.screens.reports import ReportsScreen
+
+    if app.actor is None or app.is_locked or isinstance(app.screen, ReportsScreen):
+        return
+    app.push_screen(ReportsScreen(app.actor))
 
 
 class OcrmCommands(Provider):

@@ -16,6 +16,8 @@ from ocrm_tui.locales.zh_customers import ZH_CUSTOMERS
 from ocrm_tui.locales.zh_demo import ZH_DEMO
 from ocrm_tui.locales.zh_pool import ZH_POOL
 from ocrm_tui.locales.zh_profile import ZH_PROFILE
+from ocrm_tui.locales.zh_reports import ZH_REPORTS
+from ocrm_tui.locales.zh_reports_screen import ZH_REPORTS_SCREEN
 from ocrm_tui.locales.zh_tags import ZH_TAGS
 from ocrm_tui.locales.zh_ticket_cli import ZH_TICKET_CLI
 from ocrm_tui.locales.zh_ticket_queue import ZH_TICKET_QUEUE
@@ -27,4 +29,5 @@ from ocrm_tui.locales.zh_work_platform import ZH_WORK_PLATFORM
 ZH: dict[str, str] = {**ZH_CORE, **ZH_CLI, **ZH_DEMO, **ZH_TUI, **ZH_CUSTOMERS, **ZH_PROFILE, **ZH_TAGS,
                       **ZH_TICKETS, **ZH_ALERTS, **ZH_TICKET_QUEUE, **ZH_TICKET_VIEW, **ZH_TICKET_CLI,
                       **ZH_CAMPAIGNS, **ZH_CAMPAIGN_TUI, **ZH_CAMPAIGN_FORM, **ZH_CAMPAIGN_CLI, **ZH_CAMPAIGN_DEMO,
-                      **ZH_WORK_PLATFORM, **ZH_POOL, **ZH_CORE_IMPORT}
+                      **ZH_WORK_PLATFORM, **ZH_POOL, **ZH_CORE_IMPORT, **ZH_REPORTS,
+                      **ZH_REPORTS_SCREEN}

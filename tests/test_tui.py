@@ -259,7 +259,7 @@ async def test_f1_lists_the_keys_of_this_screen_and_the_global_ones(db_url, bran
         assert help_screen.keys_here == [("Tab / →", "Next section"), ("Shift+Tab / ←", "Previous section"),
                                          ("P", "Customer pool"), ("1–5", "Show a section by its number"),
                                          ("F2", "Customers"), ("F3", "My tickets"), ("F4", "Campaigns"),
-                                         ("F5", "Work platform")]
+                                         ("F5", "Work platform"), ("F6", "Reports")]
         everywhere = dict(help_screen.keys_everywhere)
         assert everywhere["F1"] == "Help"
         assert everywhere["Ctrl+L"] == "Lock"
@@ -282,7 +282,7 @@ async def test_f1_lists_the_keys_of_this_screen_and_the_global_ones(db_url, bran
 @SQLITE_ONLY
 async def test_keys_can_be_remapped_from_the_config_file(db_url, branch, clock, tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
-    config.write_text('[keys]\n"shell.customers" = "f6"\n', encoding="utf-8")
+    config.write_text('[keys]\n"shell.customers" = "f7"\n', encoding="utf-8")
     monkeypatch.setenv("OCRM_CONFIG", str(config))
     app = create_app(db_url, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -290,7 +290,7 @@ async def test_keys_can_be_remapped_from_the_config_file(db_url, branch, clock, 
         switcher = app.screen.query_one("#panes", ContentSwitcher)
         await pilot.press("f2")
         assert switcher.current == "work"
-        await pilot.press("f6")
+        await pilot.press("f7")
         assert switcher.current == "customers"
 
 
@@ -453,7 +453,7 @@ async def test_the_palette_offers_translated_commands_only(db_url, branch, clock
         await log_in(app, pilot, "R001", PASSWORD)
         set_language("zh")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "客户公海", "锁定终端", "快捷键与帮助",
+        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "客户公海", "统计报表", "锁定终端", "快捷键与帮助",
                           "退出"]
 
 

@@ -229,10 +229,10 @@ def _report_command(name: str):
 
 
 def _register() -> None:
-    from ocrm_tui.services.reports import KINDS
+    from ocrm_tui.report_names import REPORT_NAMES
 
-    for name, kind in KINDS.items():
-        app.command(name, help=f"{kind.title()}: {kind.describe()}.")(handle_errors(_report_command(name)))
+    for name, (title, describe) in REPORT_NAMES.items():
+        app.command(name, help=f"{title()}: {describe()}.")(handle_errors(_report_command(name)))
 
 
 _register()

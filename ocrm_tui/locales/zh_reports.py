@@ -123,6 +123,8 @@ ZH_REPORTS: dict[str, str] = {
     "Channel analysis": "渠道分析",
     "Transactions and amounts by channel and month": "各渠道各月的交易笔数与金额",
     "No report {name}; the reports are: {names}": "没有报表 {name}；可用的报表有：{names}",
+    "Number of customers": "客户数",
+    "Campaign name": "活动名称",
     # files
     "Report": "报表",
     "Monthly figures as of": "月度数据截至",

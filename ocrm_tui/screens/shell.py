@@ -1,6 +1,7 @@
 """The application after login: a header naming who works where, the panes, the keys.
 
-F2–F5 bring a pane to the front; each pane keeps its state while another is shown.
+F2–F5 bring a pane to the front; each pane keeps its state while another is shown. F6 opens
+the management reports over the shell, for those who may read them (not tellers).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class ShellScreen(OcrmScreen):
                 tooltip="Campaigns and their target customers"),
         Binding("f5", "show_pane('work')", "Work platform", id="shell.work",
                 tooltip="Today's tasks, alerts and reminders"),
+        Binding("f6", "reports", "Reports", id="shell.reports",
+                tooltip="Management reports: assets, campaigns, service, staff, branches and channels"),
     ]
 
     def __init__(self, actor) -> None:
@@ -80,3 +83,25 @@ class ShellScreen(OcrmScreen):
 
     def has_unsaved_input(self) -> bool:
         return any(pane.has_unsaved_input() for pane in self.query(Pane))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reports":  # not in a teller's footer or help
+            from ocrm_tui.services.reports import can_read
+
+            return can_read(self.actor)
+        return True
+
+    def action_reports(self) -> None:
+        from ocrm_tui.commands import open_reports
+
+        open_reports(self.app)
+
+    def key_f6(self) -> None:
+        """F6 where reports are not offered (a teller; the binding is hidden for them): say so
+        rather than nothing. For those who read reports the binding opens them."""
+        from ocrm_tui.i18n import _
+        from ocrm_tui.services.reports import can_read
+
+        if not can_read(self.actor):
+            self.notify(_("Reports are for relationship managers, managers and administrators"), severity="warning",
+                        timeout=4)

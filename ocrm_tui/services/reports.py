@@ -60,6 +60,7 @@ from ocrm_tui.services import masking
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.errors import NotFoundError, PermissionDenied, ValidationError
 from ocrm_tui.services.exports import Percent
+from ocrm_tui.report_names import MANAGERS_ONLY, REPORT_NAMES
 from ocrm_tui.services.settings import get_setting
 
 READERS = frozenset({Role.RM, Role.MANAGER, Role.ADMIN})
@@ -350,7 +351,7 @@ def assets(session: Session, actor: Actor, period: Period, scope: Scope, *, toda
             total_n, total_a = total_n + n, total_a + a
         table_rows.append((m.strftime("%Y-%m"), _("All tiers"), total_n, total_a, None))
     trend = Table("trend", _("Assets by tier, month by month"),
-                  [Column(_("Month")), Column(_("Tier")), Column(_("Customers"), INT), Column(_("Month-end AUM"), MONEY),
+                  [Column(_("Month")), Column(_("Tier")), Column(_("Number of customers"), INT), Column(_("Month-end AUM"), MONEY),
                    Column(_("Daily-average AUM"), MONEY)], table_rows,
                   Chart("line", _("Month-end AUM by tier (10,000 CNY)"), [m.strftime("%Y-%m") for m in months],
                         [(_tier_label(t), series[t]) for t in TIERS_HIGH_FIRST], _("10,000 CNY")))
@@ -362,7 +363,7 @@ def assets(session: Session, actor: Actor, period: Period, scope: Scope, *, toda
     move_rows = sorted(((_tier_label(a), _tier_label(b), _("Up") if rank[b] > rank[a] else _("Down"), int(n))
                         for a, b, n in moves), key=lambda x: -x[3])
     movement = Table("movement", _("Movement between tiers"),
-                     [Column(_("From")), Column(_("To")), Column(_("Direction")), Column(_("Customers"), INT)],
+                     [Column(_("From")), Column(_("To")), Column(_("Direction")), Column(_("Number of customers"), INT)],
                      move_rows, note=_("Changes from one month to the next within the period; a customer who moved "
                                        "twice counts twice."))
     today = today or date.today()
@@ -473,7 +474,7 @@ def campaign_figures(session: Session, actor: Actor, period: Period, scope: Scop
     cols = [Column(_("Targets"), INT), Column(_("Contacted"), INT), Column(_("Contact rate"), PERCENT),
             Column(_("Conversions"), INT), Column(_("Conversion rate"), PERCENT), Column(_("Converted amount"), MONEY)]
     by_campaign = Table("campaigns", _("Conversion and ROI by campaign"),
-                        [Column(_("No."), INT), Column(_("Campaign")), Column(_("Status")), *cols, Column(_("Cost"), MONEY),
+                        [Column(_("No."), INT), Column(_("Campaign name")), Column(_("Status")), *cols, Column(_("Cost"), MONEY),
                          Column(_("ROI"), PERCENT)], rows,
                         Chart("bar", _("Conversion rate by campaign (%)"), names, [(_("Conversion rate"), rates)], "%"),
                         note=_("ROI is shown for a whole list with a cost recorded; a share of a list has none."))
@@ -689,7 +690,7 @@ def staff(session: Session, actor: Actor, period: Period, scope: Scope, *, today
                      int(converted.get(uid, 0)), int(logins.get(uid, 0)), per_month,
                      _("yes") if per_month >= target else _("no")))
     table = Table("staff", _("Staff performance"),
-                  [Column(_("Staff")), Column(_("Role")), Column(_("Branch")), Column(_("Customers"), INT),
+                  [Column(_("Staff")), Column(_("Role")), Column(_("Branch")), Column(_("Number of customers"), INT),
                    Column(_("VIP and above"), PERCENT), Column(_("AUM before"), MONEY), Column(_("AUM at end"), MONEY),
                    Column(_("AUM growth"), PERCENT), Column(_("Tickets closed"), INT), Column(_("Conversions"), INT),
                    Column(_("Logins"), INT), Column(_("Logins a month"), NUMBER),
@@ -771,7 +772,7 @@ def branches(session: Session, actor: Actor, period: Period, scope: Scope, *, to
         rows.append((ch.code, ch.name, n, _pct(valuable, n), s0, s1, _pct(s1 - s0, s0) if s0 and s1 is not None else None,
                      int(closed.get(ch.id, 0)), int(converted.get(ch.id, 0)), people, per))
     table = Table("branches", _("Branch performance"),
-                  [Column(_("Code")), Column(_("Branch")), Column(_("Customers"), INT), Column(_("VIP and above"), PERCENT),
+                  [Column(_("Code")), Column(_("Branch")), Column(_("Number of customers"), INT), Column(_("VIP and above"), PERCENT),
                    Column(_("AUM before"), MONEY), Column(_("AUM at end"), MONEY), Column(_("AUM growth"), PERCENT),
                    Column(_("Tickets closed"), INT), Column(_("Conversions"), INT), Column(_("Staff"), INT),
                    Column(_("Logins a month per staff"), NUMBER)], rows,
@@ -845,22 +846,11 @@ class ReportKind:
     managers_only: bool = False
 
 
-KINDS: dict[str, ReportKind] = {k.name: k for k in (
-    ReportKind("assets", lambda: _("Assets by tier"),
-               lambda: _("Monthly AUM and customers per tier, and movement between tiers"), assets),
-    ReportKind("losing-assets", lambda: _("Customers losing assets"),
-               lambda: _("Customers whose daily-average AUM fell several months in a row"), losing_assets),
-    ReportKind("campaigns", lambda: _("Campaign conversion and ROI"),
-               lambda: _("Conversion and ROI by campaign, tier and tag"), campaign_figures),
-    ReportKind("service", lambda: _("Service and satisfaction"),
-               lambda: _("Tickets by type, SLA, response and close times, satisfaction"), service),
-    ReportKind("staff", lambda: _("Staff performance"),
-               lambda: _("Customers, AUM growth, tickets, conversions and logins per staff member"), staff),
-    ReportKind("branches", lambda: _("Branch performance"),
-               lambda: _("The same figures per branch"), branches, managers_only=True),
-    ReportKind("channels", lambda: _("Channel analysis"),
-               lambda: _("Transactions and amounts by channel and month"), channels),
-)}
+_BUILDERS = {"assets": assets, "losing-assets": losing_assets, "campaigns": campaign_figures, "service": service,
+             "staff": staff, "branches": branches, "channels": channels}
+KINDS: dict[str, ReportKind] = {
+    name: ReportKind(name, title, describe, _BUILDERS[name], managers_only=name in MANAGERS_ONLY)
+    for name, (title, describe) in REPORT_NAMES.items()}
 NAMES = tuple(KINDS)
 
 

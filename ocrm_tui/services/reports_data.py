@@ -8,7 +8,7 @@ and when an administrator or cron runs ``ocrm report refresh`` — into three ta
 - ``report_txn_month``: transactions (count, amount) by UTC month, owner (branch, RM),
   channel and direction;
 - ``report_aum_month``: the AUM snapshots by month, owner and tier, with each customer's
-  tier the month before (the movement between tiers); the tier of a month is the bank's
+  tier the month before (the movement between tiers; none after a month without a snapshot); the tier of a month is the bank's
   rule (``tiers.tier_for``, thresholds in settings) applied to that month's daily-average
   AUM, so a manual override does not rewrite history;
 - ``report_falling``: the customers whose monthly daily-average AUM fell at least two
@@ -59,6 +59,14 @@ def _txn_month(dialect: str) -> str:
     return "substr(t.posted_at, 1, 7) || '-01'"  # SQLite keeps times as UTC text
 
 
+def _month_before(dialect: str) -> str:
+    """The first day of the month before a snapshot's: a tier "the month before" is only
+    that month's, not that of an earlier snapshot across a gap."""
+    if dialect == "postgresql":
+        return "CAST(month - INTERVAL '1 month' AS DATE)"
+    return "date(month, '-1 month')"
+
+
 def _tier_case(column: str) -> str:
     return (f"CASE WHEN {column} >= :private THEN 'private' WHEN {column} >= :wealth THEN 'wealth' "
             f"WHEN {column} >= :vip THEN 'vip' ELSE 'mass' END")
@@ -103,8 +111,10 @@ def refresh(session: Session, actor: Actor, *, clock: Clock = system_clock) -> R
         f"SELECT s.month, c.org_id, c.rm_id, s.tier, s.prev_tier, count(*), round(sum(s.aum), 2), "
         f"       round(sum(s.aum_daily_avg), 2) FROM ("
         f"  SELECT customer_id, month, aum, aum_daily_avg, {_tier_case('aum_daily_avg')} AS tier, "
-        f"         LAG({_tier_case('aum_daily_avg')}) OVER (PARTITION BY customer_id ORDER BY month) AS prev_tier "
-        f"  FROM aum_snapshot) s JOIN customer c ON c.id = s.customer_id "
+        f"         CASE WHEN LAG(month) OVER w = {_month_before(dialect)} "
+        f"              THEN LAG({_tier_case('aum_daily_avg')}) OVER w END AS prev_tier "
+        f"  FROM aum_snapshot WINDOW w AS (PARTITION BY customer_id ORDER BY month)) s "
+        f"JOIN customer c ON c.id = s.customer_id "
         f"GROUP BY s.month, c.org_id, c.rm_id, s.tier, s.prev_tier"), params).rowcount
     months = {f"m{k}": _months_back(through, k) for k in range(FALLING_MONTHS + 1)}
     falling = session.execute(text(_falling_sql(dialect)), months).rowcount
