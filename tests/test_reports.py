@@ -328,6 +328,10 @@ def table(report: reports.Report, key: str) -> reports.Table:
 # -- the independent computation -------------------------------------------------------------------
 
 def under(code: str | None, root: str) -> bool:
+    return _under(code, root)
+
+
+def _under(code: str | None, root: str) -> bool:
     while code is not None:
         if code == root:
             return True
@@ -648,7 +652,14 @@ def expect_staff(v: Viewer, start: date, end: date, months_in: int, target: int,
 def expect_branches(v: Viewer, units: list[str], start: date, end: date, months_in: int,
                     before: date | None, last: date | None) -> list[tuple]:
     rows = []
-    for unit in units:
+    for spec in units:
+        # "SB!": the node above the branches on its own (its direct customers and staff), a row
+        # only when it holds something; "O1": a branch and everything under it.
+        unit, direct = spec.rstrip("!"), spec.endswith("!")
+
+        def under(code, root, direct=direct):
+            return code == root if direct else _under(code, root)
+
         book = [k for k, c in CUSTOMERS.items() if under(c[2], unit) and v.customer(k)]
         valuable = [k for k in book if CUSTOMERS[k][4] in ("vip", "wealth", "private")]
 
@@ -662,7 +673,10 @@ def expect_branches(v: Viewer, units: list[str], start: date, end: date, months_
         people = [no for no, (_n, _r, code, active) in STAFF.items() if active and under(code, unit)]
         logins = sum(1 for who, at, ok, purpose in LOGINS
                      if who in people and ok and purpose == "login" and _in(at, start, end))
-        rows.append((unit, ORG_NAME[unit], len(book), pct(len(valuable), len(book)), a0, a1,
+        if direct and not (book or people or closed or converted):
+            continue
+        rows.append((unit, f"{ORG_NAME[unit]} (itself)" if direct else ORG_NAME[unit], len(book),
+                     pct(len(valuable), len(book)), a0, a1,
                      pct(a1 - a0, a0) if a0 and a1 is not None else None, closed, converted, len(people),
                      round(logins / len(people) / months_in, 1) if people else None))
     return rows
@@ -995,7 +1009,7 @@ def test_staff_logins_are_measured_against_the_login_target_setting(db, refreshe
 
 def test_branch_performance_per_child_branch(db, refreshed):
     q4 = (date(2025, 10, 1), date(2025, 12, 31), 3, m("2025-09"), m("2025-12"))
-    for v, units in ((MANAGER, ["O1", "O2"]), (ADMIN, ["B1", "X1"]), (Viewer("A001", "SB"), ["O1", "O2"]),
+    for v, units in ((MANAGER, ["O1", "O2", "SB!"]), (ADMIN, ["B1", "X1", "HO!"]), (Viewer("A001", "SB"), ["O1", "O2", "SB!"]),
                      (Viewer("M001", "O1"), ["O1"]), (Viewer("M900"), ["X1"])):
         report = run(db, v.no, "branches", "2025Q4", branch=v.branch)
         assert norm(table(report, "branches").rows) == norm(expect_branches(v, units, *q4)), v

@@ -98,6 +98,7 @@ ZH_REPORTS: dict[str, str] = {
     "Branch performance is for managers and administrators": "机构业绩报表供网点负责人和管理员使用",
     "Branch performance": "机构业绩",
     "Logins a month per staff": "人均月登录",
+    "{name} (itself)": "{name}（本级）",
     "Month-end AUM by branch (10,000 CNY)": "各机构月末资产（万元）",
     "Login target: {n} a month per staff member": "登录目标：每人每月 {n} 次",
     # channels

@@ -469,7 +469,7 @@ def campaign_figures(session: Session, actor: Actor, period: Period, scope: Scop
         cost = _money(cost)
         roi = Percent((o.amount - cost) / cost) if cost and whole.get(cid) == o.n else None
         rows.append((cid, name, c.status_name(status), *o.cells(), cost, roi))
-        names.append(str(cid))
+        names.append(f"{cid} {name}")
         rates.append(round(o.converted / o.n * 100, 2) if o.n else 0.0)
     cols = [Column(_("Targets"), INT), Column(_("Contacted"), INT), Column(_("Contact rate"), PERCENT),
             Column(_("Conversions"), INT), Column(_("Conversion rate"), PERCENT), Column(_("Converted amount"), MONEY)]
@@ -724,6 +724,11 @@ def branches(session: Session, actor: Actor, period: Period, scope: Scope, *, to
         for ch in children:
             if o.path.startswith(ch.path):
                 unit_of[o.id] = ch.id
+    # The node above the branches (the scope's own branch, the head office) keeps customers and
+    # staff of its own: a row of their own, so that the rows add up to the whole scope.
+    top = [o for o in orgs if o.id not in unit_of and (root is None or o.id == root)]
+    for o in top:
+        unit_of[o.id] = o.id
     book = defaultdict(lambda: [0, 0])
     for org_id, tier, n in session.execute(select(Customer.org_id, Customer.tier, func.count())
                                            .where(scope.customers()).group_by(Customer.org_id, Customer.tier)).all():
@@ -764,12 +769,15 @@ def branches(session: Session, actor: Actor, period: Period, scope: Scope, *, to
             logins[unit_of[staff_orgs[uid]]] += n
     months = _months_in(period, today)
     rows = []
-    for ch in children:
+    for ch in [*children, *top]:
+        own = ch in top
+        if own and not (book.get(ch.id) or staff_count.get(ch.id) or closed.get(ch.id) or converted.get(ch.id)):
+            continue
         n, valuable = book.get(ch.id, (0, 0))
         s0, s1 = a0.get(ch.id), a1.get(ch.id)
         people = staff_count.get(ch.id, 0)
         per = round(logins.get(ch.id, 0) / people / months, 1) if people else None
-        rows.append((ch.code, ch.name, n, _pct(valuable, n), s0, s1, _pct(s1 - s0, s0) if s0 and s1 is not None else None,
+        rows.append((ch.code, _("{name} (itself)", name=ch.name) if own else ch.name, n, _pct(valuable, n), s0, s1, _pct(s1 - s0, s0) if s0 and s1 is not None else None,
                      int(closed.get(ch.id, 0)), int(converted.get(ch.id, 0)), people, per))
     table = Table("branches", _("Branch performance"),
                   [Column(_("Code")), Column(_("Branch")), Column(_("Number of customers"), INT), Column(_("VIP and above"), PERCENT),
