@@ -105,11 +105,17 @@ def _pg_name(ctx: Context) -> str:
 
 def alerts_postgres(ctx: Context, sqlite_url: str) -> str:
     """The tables the rules read, copied from the SQLite copy into PostgreSQL with COPY."""
+    return copy_into_postgres(ctx, sqlite_url, _pg_name(ctx), TABLES, "the alert scan's tables")
+
+
+def copy_into_postgres(ctx: Context, sqlite_url: str, name: str, tables, what: str) -> str:
+    """``tables`` of an SQLite benchmark database copied with COPY into the PostgreSQL database
+    ``name`` at schema head (reused while the schema is the same); the transaction indexes and
+    the name index are built after the copy."""
     from sqlalchemy import text
 
     from ocrm_tui.db.engine import Database
 
-    name = _pg_name(ctx)
     url = ctx.pg_url(name)
     want = f"schema {_schema_mark()} copied"
     if not ctx.quick:
@@ -123,7 +129,7 @@ def alerts_postgres(ctx: Context, sqlite_url: str) -> str:
                 return url
         except Exception:  # not there yet
             pass
-    log(f"copying the alert scan's tables into PostgreSQL ({name})")
+    log(f"copying {what} into PostgreSQL ({name})")
     t0 = time.perf_counter()
     url = ctx.pg_create(name)
     db = Database(url)
@@ -136,7 +142,7 @@ def alerts_postgres(ctx: Context, sqlite_url: str) -> str:
         cur.execute("DROP INDEX ix_customer_name_grams")
         for index in TXN_INDEXES:
             cur.execute(f"DROP INDEX {index}")
-        copy_sqlite_tables(src, cur, TABLES)
+        copy_sqlite_tables(src, cur, tables)
         cur.execute("SET session_replication_role = origin")
         for index, target in TXN_INDEXES.items():
             cur.execute(f"CREATE INDEX {index} ON {target}")

@@ -19,7 +19,7 @@ import sqlite3
 import time
 from datetime import date, datetime, timezone
 
-from bench.core import Context, Result, benchmark, copy_sqlite_tables, log, median, p95
+from bench.core import Context, Result, benchmark, log, median, p95
 
 TARGET_S = 2.0
 BRANCH = "JS"
@@ -27,17 +27,6 @@ BRANCH = "JS"
 TABLES = ("organisation", "staff_user", "product", "customer", "account", "txn", "aum_snapshot", "tag",
           "customer_tag", "ticket", "ticket_event", "campaign", "campaign_target", "login_attempt", "setting",
           "audit_record", "report_txn_month", "report_aum_month", "report_falling")
-DROPPED_INDEXES = {  # built after the copy on PostgreSQL
-    "ix_txn_account_posted": "txn (account_id, posted_at)",
-    "ix_txn_customer_posted": "txn (customer_id, posted_at)",
-    "ix_txn_posted": "txn (posted_at)",
-}
-
-
-def _schema_mark() -> str:
-    from bench.bench_campaigns import _schema_mark as mark
-
-    return mark()
 
 
 def _pg_name(ctx: Context) -> str:
@@ -45,52 +34,9 @@ def _pg_name(ctx: Context) -> str:
 
 
 def reports_postgres(ctx: Context, sqlite_url: str) -> str:
-    from sqlalchemy import text
+    from bench.bench_alerts import copy_into_postgres
 
-    from ocrm_tui.db.engine import Database
-
-    name = _pg_name(ctx)
-    url = ctx.pg_url(name)
-    want = f"schema {_schema_mark()} copied"
-    if not ctx.quick:
-        try:
-            db = Database(url)
-            with db.engine.connect() as conn:
-                ready = conn.execute(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                                          "WHERE datname = current_database()")).scalar() == want
-            db.dispose()
-            if ready:
-                return url
-        except Exception:  # not there yet
-            pass
-    log(f"copying the reports' tables into PostgreSQL ({name})")
-    t0 = time.perf_counter()
-    url = ctx.pg_create(name)
-    db = Database(url)
-    src = sqlite3.connect(f"file:{sqlite_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
-    raw = db.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("SET TIME ZONE 'UTC'")  # SQLite holds UTC times without an offset
-        cur.execute("SET session_replication_role = replica")  # the rows are consistent already: no key checks
-        cur.execute("DROP INDEX ix_customer_name_grams")
-        for index in DROPPED_INDEXES:
-            cur.execute(f"DROP INDEX {index}")
-        copy_sqlite_tables(src, cur, TABLES)
-        cur.execute("SET session_replication_role = origin")
-        for index, target in DROPPED_INDEXES.items():
-            cur.execute(f"CREATE INDEX {index} ON {target}")
-        cur.execute("CREATE INDEX ix_customer_name_grams ON customer USING gin (ocrm_name_grams(name))")
-        raw.commit()
-        raw.driver_connection.autocommit = True
-        cur.execute("VACUUM ANALYZE")
-        cur.execute(f"COMMENT ON DATABASE \"{name}\" IS '{want}'")
-    finally:
-        raw.close()
-        src.close()
-        db.dispose()
-    log(f"  copied in {time.perf_counter() - t0:.1f} s")
-    return url
+    return copy_into_postgres(ctx, sqlite_url, _pg_name(ctx), TABLES, "the reports' tables")
 
 
 def _demo_today(url: str) -> date:
