@@ -74,6 +74,13 @@ class OcrmApp(App[None], inherit_bindings=False):
     @dataclass
     class IdleMinutesRead(Message):
         minutes: int
+        check_seconds: int = 30
+
+    @dataclass
+    class SessionEnded(Message):
+        """This terminal's session was ended elsewhere (account disabled, password changed …)."""
+        token: str
+        message: str
 
     def __init__(
         self,
@@ -83,6 +90,7 @@ class OcrmApp(App[None], inherit_bindings=False):
         keymap: dict[str, str] | None = None,
         idle_check_seconds: float = 5.0,
         terminal_name: str | None = None,
+        session_check_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
@@ -92,6 +100,10 @@ class OcrmApp(App[None], inherit_bindings=False):
         self.actor = None
         self.idle_minutes = DEFAULT_IDLE_LOCK_MINUTES
         self.idle_check_seconds = idle_check_seconds
+        # How often the session is checked: the setting session.check_seconds unless given here.
+        self.session_check_seconds = session_check_seconds
+        self.session_token: str | None = None
+        self._session_timer = None
         self.terminal_name = (terminal_name or f"tui@{socket.gethostname()}")[:64]
         self._keymap_from_config = dict(keymap or {})
         self._last_activity = self.clock()
@@ -181,13 +193,16 @@ class OcrmApp(App[None], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         if self.database is not None:
+            if self.session_token is not None:
+                self._close_session_now(self.session_token)
             self.database.dispose()
 
     # -- who is logged in -------------------------------------------------------------
 
-    def start_session(self, actor) -> None:
-        """After a successful login: the shell, and the idle-lock policy."""
+    def start_session(self, actor, token: str | None = None) -> None:
+        """After a successful login: the shell, the idle-lock policy and the session checks."""
         self.actor = actor
+        self.session_token = token
         self._last_activity = self.clock()
         self.push_screen(ShellScreen(actor))
         self._read_idle_minutes()
@@ -198,16 +213,73 @@ class OcrmApp(App[None], inherit_bindings=False):
 
         with self.session() as s:
             minutes = get_setting(s, "idle_lock.minutes")
-        self.post_message(self.IdleMinutesRead(int(minutes)))
+            check_seconds = get_setting(s, "session.check_seconds")
+        self.post_message(self.IdleMinutesRead(int(minutes), int(check_seconds)))
 
     def on_ocrm_app_idle_minutes_read(self, message: IdleMinutesRead) -> None:
         self.idle_minutes = message.minutes
+        if self._session_timer is not None:
+            self._session_timer.stop()
+        if self.session_token is not None:
+            seconds = self.session_check_seconds or message.check_seconds
+            self._session_timer = self.set_interval(seconds, self.check_session, name="session-check")
+
+    # -- the session of this terminal ------------------------------------------------
+
+    def check_session(self) -> None:
+        """Report in; an ended session (disabled account, password changed elsewhere, an
+        administrator's logout) drops the terminal to the login screen."""
+        if self.actor is not None and self.session_token is not None:
+            self._check_in(self.session_token)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session-check", description="session check")
+    def _check_in(self, token: str) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ocrm_tui.services import user_sessions
+        from ocrm_tui.services.errors import OcrmError
+
+        try:
+            with self.session(write=True) as s:
+                reason = user_sessions.check_in(s, token, clock=self.clock)
+        except (SQLAlchemyError, OcrmError) as exc:  # the database is away: try again at the next check
+            self.log.warning(f"session check failed: {exc!r}")
+            return
+        if reason is not None:
+            self.post_message(self.SessionEnded(token, user_sessions.ended_message(reason)))
+
+    def on_ocrm_app_session_ended(self, message: SessionEnded) -> None:
+        if message.token == self.session_token:
+            self.session_token = None  # ended already: nothing to close
+            self.end_session(message.message)
+
+    @work(thread=True, exit_on_error=False, group="session-close", description="session close")
+    def _close_session(self, token: str) -> None:
+        self._close_session_now(token)
+
+    def _close_session_now(self, token: str) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ocrm_tui.services import user_sessions
+        from ocrm_tui.services.errors import OcrmError
+
+        try:
+            with self.session(write=True) as s:
+                user_sessions.close_session(s, token, clock=self.clock)
+        except (SQLAlchemyError, OcrmError) as exc:  # it will count as gone once it stops reporting
+            self.log.warning(f"closing the session failed: {exc!r}")
 
     def end_session(self, message: str | None = None) -> None:
         """Back to the login screen (switch user, or an account locked meanwhile).
 
         Whatever the previous user left on screen is discarded with their screens.
         """
+        if self._session_timer is not None:
+            self._session_timer.stop()
+            self._session_timer = None
+        if self.session_token is not None:
+            self._close_session(self.session_token)
+            self.session_token = None
         self.actor = None
         while len(self.screen_stack) > 1:
             self.pop_screen()

@@ -267,7 +267,8 @@ def test_a_masked_preview_of_the_outbox_leaves_the_messages_queued(db_url, db, l
     result = ocrm("sms", "export", "--out", str(first), "--db", db_url)
     assert result.exit_code == 0, result.output
     assert "3 messages written" in result.stdout
-    header, *rows = read_csv(first)
+    header, *rows, blank, footer = read_csv(first)
+    assert blank == [] and footer[0].startswith("Exported by ")  # a file people read names its exporter
     assert header == ["message_id", "campaign_id", "customer_no", "mobile", "text", "queued_at"]
     assert {r[3] for r in rows} == {"139****0001", "139****0002", "139****0003"}
     assert {r[2]: r[4] for r in rows}["9300000000"] == "张先生您好，年年丰理财限时发售，详询李客户经理。"
@@ -278,22 +279,58 @@ def test_a_masked_preview_of_the_outbox_leaves_the_messages_queued(db_url, db, l
     assert json.loads(event.changes)["masked"] is True and json.loads(event.changes)["sha256"] == sha256(first)
 
 
+def approved_export(db, what: str, clock) -> int:
+    """A001's export request for ``what``, approved by a second administrator (A002)."""
+    from ocrm_tui.services import access, users
+    from ocrm_tui.services.errors import NotFoundError
+    from tests.conftest import PASSWORD
+
+    with db.session(write=True) as s:
+        admin = auth.actor_for(s, get_user(s, "A001"))
+        try:
+            get_user(s, "A002")
+        except NotFoundError:
+            users.add_user(s, admin, employee_no="A002", name="第二管理员", role="admin", org_code="HO",
+                           password=PASSWORD, clock=clock)
+            s.commit()
+        # The command runs on the real clock: the approval is given on it too.
+        row = access.request_export(s, admin, what=what, purpose="gateway run", hours=2)
+    with db.session(write=True) as s:
+        access.approve(s, auth.actor_for(s, get_user(s, "A002")), row.id)
+    return row.id
+
+
 def test_the_gateway_file_has_full_mobiles_and_is_an_audited_unmasked_export(db_url, db, live, tmp_path, clock):
     send_sms(db, live, clock)
     out = tmp_path / "gateway.csv"
     unknown = ocrm("sms", "export", "--out", str(out), "--campaign", "999", "--db", db_url)
     assert unknown.exit_code == 1 and "No such campaign" in one_line_error(unknown)
-    result = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway", "--db", db_url)
+    # Full mobiles need an approved export request, an administrator's too.
+    unapproved = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway", "--db", db_url)
+    assert unapproved.exit_code == 1
+    assert f"ocrm access request-export --what sms:{live}" in one_line_error(unapproved)
+    assert not out.exists()
+    request = approved_export(db, f"sms:{live}", clock)
+    not_yours = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway",
+                     "--request", str(request), "--db", db_url)
+    assert not_yours.exit_code == 1 and "not yours" in one_line_error(not_yours)
+    result = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway",
+                  "--request", str(request), "--as", "A001", "--db", db_url)
     assert result.exit_code == 0, result.output
-    header, *rows = read_csv(out)
+    header, *rows = read_csv(out)  # the gateway reads every line: no footer
     assert sorted(r[3] for r in rows) == ["13900000001", "13900000002", "13900000003"]
+    manifest = (tmp_path / "gateway.csv.manifest.txt").read_text(encoding="utf-8")
+    assert f"SHA-256: {sha256(out)}" in manifest and f"under request {request}" in manifest
     (event,) = audit_events(db, "export.sms_unmasked")
     assert json.loads(event.changes)["masked"] is False and json.loads(event.changes)["rows"] == 3
+    assert event.actor_no == "A001" and json.loads(event.changes)["request"] == request
     with db.session() as s:
         assert set(s.scalars(select(SmsMessage.status))) == {"exported"}
         assert s.scalar(select(func.count()).select_from(SmsMessage).where(SmsMessage.exported_at.is_(None))) == 0
-    # A message leaves for the gateway once: the next run finds nothing.
-    second = ocrm("sms", "export", "--out", str(tmp_path / "again.csv"), "--for-gateway", "--db", db_url)
+    # A message leaves for the gateway once: the next run finds nothing (and its approval stays unused).
+    again = approved_export(db, "sms:all", clock)
+    second = ocrm("sms", "export", "--out", str(tmp_path / "again.csv"), "--for-gateway", "--request", str(again),
+                  "--as", "A001", "--db", db_url)
     assert second.exit_code == 0, second.output
     assert "No message is waiting" in second.stdout
     assert not (tmp_path / "again.csv").exists()

@@ -1,6 +1,7 @@
 """Customers: search kinds and paging, scope and masking per role, counter lookups,
 create/edit with duplicates and stale saves, unmask and tier override audit."""
 
+import json
 from datetime import date
 
 import pytest
@@ -241,6 +242,59 @@ def test_a_teller_sees_the_surname_only_and_may_not_unmask(db, people):
         assert p.name == "张*" and not p.can_unmask and not p.can_edit
         with pytest.raises(PermissionDenied):
             customers.get_profile(s, a["T001"], ids["张伟"], unmask=True)
+
+
+def test_the_right_to_unmask_follows_the_role_setting_and_per_user_grants(db, people, system):
+    from ocrm_tui.services import settings, users
+
+    ids, a = people
+    # Withdrawn from one RM: masked only, no edit form (it would show the full values).
+    with db.session(write=True) as s:
+        users.set_unmask(s, system, "R001", "withdraw")
+    with db.session(write=True) as s:
+        p = customers.get_profile(s, a["R001"], ids["张伟"])
+        assert not p.can_unmask and not p.can_edit and p.mobile == "138****5678"
+        with pytest.raises(PermissionDenied):
+            customers.get_profile(s, a["R001"], ids["张伟"], unmask=True)
+        with pytest.raises(PermissionDenied):
+            customers.edit_values(s, a["R001"], ids["张伟"])
+    # Granted to a teller (a counter supervisor): full values, each view audited with the fields.
+    with db.session(write=True) as s:
+        users.set_unmask(s, system, "T001", "grant")
+    with db.session(write=True) as s:
+        p = customers.get_profile(s, a["T001"], ids["张伟"], unmask=True)
+    assert p.mobile == "13812345678" and p.name == "张伟"
+    # The role setting: managers no longer by role; R002 (left to the role) neither once rm is removed.
+    with db.session(write=True) as s:
+        settings.set_setting(s, "unmask.roles", ["admin"])
+        s.commit()
+    with db.session() as s:
+        assert not customers.get_profile(s, a["M001"], ids["张伟"]).can_unmask
+        assert not customers.get_profile(s, a["R002"], ids["张伟明"]).can_unmask
+        assert customers.get_profile(s, a["A001"], ids["张伟"]).can_unmask
+    with db.session(write=True) as s:
+        users.set_unmask(s, system, "R001", "role")
+        users.set_unmask(s, system, "M001", "grant")
+    with db.session() as s:
+        assert not customers.get_profile(s, a["R001"], ids["张伟"]).can_unmask  # back to the role: rm is not listed
+        assert customers.get_profile(s, a["M001"], ids["张伟"]).can_unmask
+        records = audit.list_records(s, entity="customer", entity_id=str(ids["张伟"]))
+        unmask = next(r for r in records if r.event == "customer.unmask" and r.actor_no == "T001")
+        assert set(unmask.changes["fields"]) == {"name", "id_number", "mobile", "address", "account_no"}
+        assert "13812345678" not in json.dumps(unmask.changes)  # the field, never the value
+        changes = [r for r in audit.list_records(s, entity="staff_user") if r.event == "user.unmask_change"]
+        assert [(r.changes["unmask"][0], r.changes["unmask"][1]) for r in reversed(changes)] == [
+            (None, False), (None, True), (False, None), (None, True)]
+        assert audit.verify_chain(s).ok
+
+
+def test_the_unmask_roles_setting_takes_roles_only(db, branch):
+    from ocrm_tui.services import settings
+
+    with db.session(write=True) as s:
+        for bad in (["rm", "cashier"], "rm", ["rm", "rm"]):
+            with pytest.raises(ValidationError):
+                settings.set_setting(s, "unmask.roles", bad)
 
 
 def test_a_customer_outside_the_scope_is_refused_like_a_missing_one(db, people):

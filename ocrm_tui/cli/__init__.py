@@ -41,6 +41,7 @@ def root(
 
 def _register() -> None:
     from ocrm_tui.cli import (
+        access_cmd,
         alerts_cmd,
         audit_cmd,
         db_cmd,
@@ -73,6 +74,7 @@ def _register() -> None:
     app.add_typer(export_cmd.app, name="export")
     app.add_typer(sms_cmd.app, name="sms")
     app.add_typer(pool_cmd.app, name="pool")
+    app.add_typer(access_cmd.app, name="access")
     demo_cmd.register(app)
     tui_cmd.register(app)
 

@@ -1,14 +1,16 @@
-"""`ocrm audit verify|list`."""
+"""`ocrm audit verify|list|review|archive`."""
 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, opened, say
+from ocrm_tui.cli.common import DbOption, console, err_console, fail, handle_errors, opened, say
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
@@ -69,10 +71,13 @@ def verify(
     expect_head: Annotated[str | None, typer.Option(
         "--expect-head", metavar="SEQ:HASH",
         help="The head printed by an earlier verify (kept outside the database): that record must still be there.")] = None,
+    archives: Annotated[list[Path] | None, typer.Option(
+        "--archive", metavar="FILE",
+        help="An archive file written by ocrm audit archive; give every archive, oldest first (repeat the option).")] = None,
     db: DbOption = None,
 ) -> None:
     """Check the hash chain of the audit trail: finds an edited or deleted record."""
-    from ocrm_tui.services import audit
+    from ocrm_tui.services import audit, audit_archive
 
     expected = None
     if expect_head is not None:
@@ -82,9 +87,26 @@ def verify(
         expected = (int(seq_text), hash_text.lower())
     with opened(db, create_sqlite=False) as database:  # reading: a mistyped path is not a new database
         with database.session() as s:
+            files = audit_archive.verify_archives(s, archives) if archives else None
             report = audit.verify_chain(s, expect_head=expected)
+    if files is not None:
+        for check in files.files:
+            if not check.ok:
+                fail(_("archive {file} does not verify: {why}", file=str(check.path), why=archive_problem(check)))
+            say(_("archive {file}: records {first}–{last} ({n}) and {m} login attempts intact",
+                  file=str(check.path), first=check.first_seq, last=check.last_seq, n=f"{check.records:,}",
+                  m=f"{check.login_attempts:,}"))
+        if not files.continues:
+            last = files.files[-1]
+            if files.anchor_seq:
+                fail(_("the audit trail in the database does not continue from {file}: it continues after record "
+                       "{seq}; give the archive files up to that record", file=str(last.path), seq=files.anchor_seq))
+            fail(_("the audit trail in the database has not been archived, so it does not continue from {file}",
+                   file=str(last.path)))
     if report.ok:
         say(_("audit chain intact: {n} records", n=report.checked))
+        if report.anchor_seq:
+            say(_("it continues from the archive cut after record {seq}", seq=report.anchor_seq))
         if report.head_seq:
             # Written down outside the database, it lets a later verify notice deleted newest records.
             say(_("head: {head}", head=f"{report.head_seq}:{report.head_hash}"))
@@ -95,8 +117,27 @@ def verify(
         "link": _("record {seq} does not link to the record before it (a record was removed or replaced)",
                   seq=report.broken_seq),
         "cut": _("record {seq} is gone: the newest records were deleted", seq=report.broken_seq),
+        "anchor": _("the archive cut after record {seq} does not match the archive record in the trail",
+                    seq=report.broken_seq),
     }.get(report.reason or "", _("record {seq} is not valid", seq=report.broken_seq))
     fail(_("audit chain broken: {why}; {n} records before it are intact.", why=why, n=report.checked))
+
+
+def archive_problem(check) -> str:
+    """Why an archive file failed its check, in words."""
+    seq = check.broken_seq
+    return {
+        "format": _("it is not a complete audit archive file"),
+        "sha256": _("its content was changed after it was written (the closing SHA-256 does not match)"),
+        "prev": _("it does not continue from the archive before it"),
+        "missing": _("record {seq} is missing", seq=seq),
+        "link": _("record {seq} does not link to the record before it", seq=seq),
+        "altered": _("record {seq} was altered after it was written", seq=seq),
+        "count": _("its counts do not match its records"),
+        "order": _("it does not follow the archive before it (record {seq})", seq=seq),
+        "unknown": _("the database has no archive cut that ends where this file ends"),
+        "file": _("it is not the file the database recorded for this cut (SHA-256 differs)"),
+    }.get(check.problem or "", check.problem or "")
 
 
 @app.command("list")
@@ -111,6 +152,7 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List audit records, newest first."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -152,3 +194,113 @@ def parse_day_option(value: str | None, name: str) -> date | None:
     except typer.BadParameter as exc:
         exc.param_hint = f"'{name}'"
         raise
+
+
+def on_terminal() -> bool:
+    return bool(sys.stdin is not None and sys.stdin.isatty())
+
+
+SHA_TEXT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _cell(value: Any) -> str:
+    """A review value on the terminal: local times, a SHA-256 cut to its start (the file has it whole)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # The quarter names the year; the table needs the room.
+        return value.astimezone().strftime("%m-%d %H:%M")
+    text = str(value)
+    return text[:12] + "…" if SHA_TEXT.match(text) else text
+
+
+@app.command("review")
+@handle_errors
+def review(
+    quarter: Annotated[str, typer.Option("--quarter", metavar="YYYYQn", help="The quarter to review, e.g. 2026Q3.")],
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Also write the review to this file (.xlsx or .csv).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    db: DbOption = None,
+) -> None:
+    """The quarter's privileged operations: tier overrides, exports, access, roles, lockouts, sessions ended."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ocrm_tui.services import audit_review, exports
+    from ocrm_tui.services.actor import Actor
+    from ocrm_tui.services.errors import ValidationError
+
+    try:
+        q = audit_review.parse_quarter(quarter)
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--quarter'") from None
+    if out is not None:
+        exports.check_format(None, out)
+        exports.check_destination(out, overwrite=force)
+    actor = Actor.system()
+    with opened(db, create_sqlite=False) as database:
+        with database.session(write=True) as s:
+            result = audit_review.review(s, actor, q)
+            written = audit_review.export_review(s, actor, result, out, None, force) if out is not None else None
+    say(_("Review of privileged operations, {quarter}", quarter=q.label))
+    for section in result.sections:
+        table = Table(title=f"{section.title} ({section.count})", title_justify="left", box=box.SIMPLE_HEAD,
+                      pad_edge=False)
+        for i, header in enumerate(section.headers):
+            table.add_column(header, overflow="fold", no_wrap=i == 0)
+        for row in section.rows:
+            table.add_row(*(Text(_cell(v)) for v in row))
+        if section.rows:
+            console.print(table)
+        else:
+            say(_("{title}: none", title=section.title))
+    chain = Table(title=_("Audit chain"), title_justify="left", show_header=False)
+    chain.add_column()
+    chain.add_column(overflow="fold")
+    for item, value in result.chain_rows:
+        chain.add_row(Text(item), Text(str(value)))
+    console.print(chain)
+    if written is not None:
+        say(_("Review {quarter} written to {path}: {rows} rows, SHA-256 {sha}.", quarter=q.label,
+              path=str(written.path), rows=f"{written.rows:,}", sha=written.sha256))
+
+
+@app.command("archive")
+@handle_errors
+def archive(
+    before: Annotated[str, typer.Option("--before", metavar="YYYY-MM-DD", help="Archive what was written before this day.")],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The archive file to write (JSON lines; .gz compresses it).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Archive without asking for confirmation.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Move audit and login records older than the retention period to a verified archive file."""
+    from ocrm_tui.services import audit_archive
+    from ocrm_tui.services.actor import Actor
+
+    day = parse_day_option(before, "--before")
+    if not yes and not on_terminal():
+        fail(_("Archiving removes records from the database: add --yes to archive without a terminal to ask on."), 2)
+    actor = Actor.system()
+    with opened(db, create_sqlite=False) as database:
+        if not yes:
+            with database.session() as s:
+                plan = audit_archive.plan(s, actor, day)
+            question = _("Move audit records {first}–{last} ({n}) and {m} login attempts written before {day} to "
+                         "{path} and remove them from the database?", first=plan.first_seq, last=plan.last_seq,
+                         n=f"{plan.records:,}", m=f"{plan.login_attempts:,}", day=day.isoformat(), path=str(out))
+            try:
+                confirmed = typer.confirm(question, default=False, err=True)
+            except typer.Abort:
+                err_console.print()
+                fail(_("Nothing was archived: no answer."))
+            if not confirmed:
+                fail(_("Nothing was archived."))
+        with database.session(write=True) as s:
+            done = audit_archive.archive(s, actor, day, out, overwrite=force)
+    say(_("Archived audit records {first}–{last} ({n}) and {m} login attempts written before {day} to {path}; "
+          "SHA-256 {sha}.", first=done.first_seq, last=done.last_seq, n=f"{done.records:,}",
+          m=f"{done.login_attempts:,}", day=day.isoformat(), path=str(done.path), sha=done.sha256))
+    say(_("The trail in the database continues after record {seq} (hash {hash}). Keep the file: "
+          "ocrm audit verify --archive FILE checks it.", seq=done.last_seq, hash=done.last_hash))

@@ -1,9 +1,10 @@
-"""`ocrm user add|list|passwd|lock|unlock|disable`."""
+"""`ocrm user add|list|passwd|lock|unlock|disable|role|unmask|sessions|logout`."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -134,7 +135,7 @@ def passwd(
         if reset:
             new = read_stdin_line(_("the new password")) if password_stdin else ask_new_password(employee_no)
             with database.session(write=True) as s:
-                users.set_password(s, Actor.system(), employee_no, new)
+                ended = users.set_password(s, Actor.system(), employee_no, new)
         else:
             if password_stdin:
                 old = read_stdin_line(_("the old password"))
@@ -143,11 +144,12 @@ def passwd(
                 old = typer.prompt(_("Current password of {no}", no=employee_no), hide_input=True, err=True)
                 new = ask_new_password(employee_no)
             with database.session(write=True) as s:
-                auth.change_password(s, employee_no, old, new)
+                ended = auth.change_password(s, employee_no, old, new)
     if reset:
         say(_("Password of {no} reset. Tell the new password to its owner in person.", no=employee_no))
     else:
         say(_("Password of {no} changed.", no=employee_no))
+    say_sessions_ended(employee_no, ended)
 
 
 @app.command("lock")
@@ -159,8 +161,9 @@ def lock(employee_no: EmployeeNo, db: DbOption = None) -> None:
 
     with _database(db) as database:
         with database.session(write=True) as s:
-            users.lock_user(s, Actor.system(), employee_no)
+            ended = users.lock_user(s, Actor.system(), employee_no)
     say(_("{no} is locked until an administrator unlocks it (ocrm user unlock {no}).", no=employee_no))
+    say_sessions_ended(employee_no, ended)
 
 
 @app.command("unlock")
@@ -188,5 +191,113 @@ def disable(employee_no: EmployeeNo, db: DbOption = None) -> None:
 
     with _database(db) as database:
         with database.session(write=True) as s:
-            users.disable_user(s, Actor.system(), employee_no)
+            ended = users.disable_user(s, Actor.system(), employee_no)
     say(_("{no} is disabled and can no longer log in.", no=employee_no))
+    say_sessions_ended(employee_no, ended)
+
+
+def say_sessions_ended(employee_no: str, ended: int) -> None:
+    if ended:
+        say(_("{n} open session(s) of {no} ended: their terminals return to the login screen within a minute.",
+              n=ended, no=employee_no))
+
+
+@app.command("role")
+@handle_errors
+def role_(
+    employee_no: EmployeeNo,
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+    db: DbOption = None,
+) -> None:
+    """Give a member of staff another role; their open sessions end so that it applies at once."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    with _database(db) as database:
+        with database.session(write=True) as s:
+            ended = users.change_role(s, Actor.system(), employee_no, role.value)
+    say(_("{no} now has the role {role}.", no=employee_no, role=role_label(role.value)))
+    say_sessions_ended(employee_no, ended)
+
+
+class UnmaskChoice(str, Enum):
+    grant = "grant"
+    withdraw = "withdraw"
+    role = "role"
+
+
+@app.command("unmask")
+@handle_errors
+def unmask(
+    employee_no: EmployeeNo,
+    choice: Annotated[UnmaskChoice, typer.Argument(
+        help="grant: may see full customer values; withdraw: may not; role: as the role allows (setting unmask.roles).")],
+    db: DbOption = None,
+) -> None:
+    """Grant or withdraw one person's right to see full customer values (each view stays audited)."""
+    from ocrm_tui.services import users
+    from ocrm_tui.services.actor import Actor
+
+    with _database(db) as database:
+        with database.session(write=True) as s:
+            users.set_unmask(s, Actor.system(), employee_no, choice.value)
+    say({
+        "grant": _("{no} may now see full customer values; each view is audited."),
+        "withdraw": _("{no} now sees customer data masked only."),
+        "role": _("{no} sees full customer values as their role allows (setting unmask.roles)."),
+    }[choice.value].format(no=employee_no))
+
+
+@app.command("sessions")
+@handle_errors
+def sessions(
+    employee_no: Annotated[str | None, typer.Argument(help="Only this member of staff.")] = None,
+    concurrent: Annotated[bool, typer.Option("--concurrent", help="Only staff logged in on more than one terminal.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Who is logged in on which terminal, since when; staff logged in on several terminals at once stand out."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ocrm_tui.services import user_sessions
+    from ocrm_tui.services.actor import Actor
+
+    with _database(db) as database:
+        with database.session() as s:
+            rows = user_sessions.open_sessions(s, Actor.system(), employee_no=employee_no, concurrent_only=concurrent)
+    if not rows:
+        say(_("Nobody is logged in.") if not (employee_no or concurrent) else _("No open sessions match."))
+        return
+    table = Table(title=_("Open sessions"), title_justify="left")
+    table.add_column(_("Number"), no_wrap=True)
+    table.add_column(_("Full name"), no_wrap=True)
+    table.add_column(_("Terminal"), no_wrap=True, min_width=12)
+    table.add_column(_("Logged in"), no_wrap=True)
+    table.add_column(_("Last heard"), no_wrap=True)
+    table.add_column(_("Sessions"), justify="right", no_wrap=True)
+    for r in rows:
+        style = "bold yellow" if r.open_sessions > 1 else ""
+        table.add_row(Text(r.employee_no, style=style), Text(f"{r.name} ({role_label(r.role)}, {r.org_code})"),
+                      Text(r.terminal), r.started_at.astimezone().strftime("%m-%d %H:%M"),
+                      r.last_seen_at.astimezone().strftime("%H:%M:%S"), Text(str(r.open_sessions), style=style))
+    console.print(table)
+    several = len({r.employee_no for r in rows if r.open_sessions > 1})
+    say(_("Total: {n}", n=len(rows)))
+    if several:
+        say(_("{n} member(s) of staff are logged in on more than one terminal.", n=several))
+
+
+@app.command("logout")
+@handle_errors
+def logout(employee_no: EmployeeNo, db: DbOption = None) -> None:
+    """End every open session of a member of staff (their terminals drop to the login screen)."""
+    from ocrm_tui.services import user_sessions
+    from ocrm_tui.services.actor import Actor
+
+    with _database(db) as database:
+        with database.session(write=True) as s:
+            ended = user_sessions.end_sessions(s, Actor.system(), employee_no)
+    if ended:
+        say_sessions_ended(employee_no, ended)
+    else:
+        say(_("{no} has no open session.", no=employee_no))

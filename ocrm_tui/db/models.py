@@ -87,6 +87,9 @@ class StaffUser(SQLModel, table=True):
     active: bool = Field(default=True)
     last_login_at: datetime | None = Field(default=None)
     password_changed_at: datetime | None = Field(default=None)
+    # Seeing full customer values: None = as the role allows (setting unmask.roles),
+    # True = granted to this user, False = withdrawn from this user.
+    unmask: bool | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -199,6 +202,44 @@ class ServiceContact(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
 
 
+_REQUEST_VERSION = version_column()
+
+
+class AccessRequest(SQLModel, table=True):
+    """A request for temporary access, decided by the requester's manager or an admin.
+
+    kind ``customers``: a wider data scope over the customers named (customer numbers, or
+    a search saved as a filter), for ``hours`` after approval; its grants are
+    ``access_grant`` rows. kind ``export``: one unmasked export of what ``export_what``
+    names, for the purpose given; used once, before it expires.
+    """
+
+    __tablename__ = "access_request"
+    __table_args__ = (
+        Index("ix_access_request_status", "status", "requested_at"),
+        Index("ix_access_request_requester", "requester_id", "requested_at"),
+    )
+
+    __mapper_args__ = {"version_id_col": _REQUEST_VERSION}
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # customers / export
+    requester_id: int = Field(foreign_key="staff_user.id")
+    reason: str = Field(max_length=255)
+    customer_nos: str = Field(default="", max_length=20000)  # comma-separated, as asked
+    filter_json: str | None = Field(default=None, max_length=4000)  # a saved search (campaign filter JSON)
+    export_what: str | None = Field(default=None, max_length=64)  # e.g. targets:12, sms:12, report:losing-assets
+    hours: int
+    status: str = Field(default="pending", max_length=16)  # pending/approved/rejected/withdrawn/revoked/used
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    decided_at: datetime | None = Field(default=None)
+    decision_note: str = Field(default="", max_length=255)
+    expires_at: datetime | None = Field(default=None)
+    used_at: datetime | None = Field(default=None)
+    version: int = Field(default=1, sa_column=_REQUEST_VERSION)
+
+
 class AccessGrant(SQLModel, table=True):
     """An approved, expiring widening of one user's data scope to one customer."""
 
@@ -206,6 +247,7 @@ class AccessGrant(SQLModel, table=True):
     __table_args__ = (Index("ix_access_grant_user_customer", "user_id", "customer_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="access_request.id", index=True)
     user_id: int = Field(foreign_key="staff_user.id")
     customer_id: int = Field(foreign_key="customer.id")
     approved_by: int = Field(foreign_key="staff_user.id")
@@ -588,3 +630,45 @@ class AuditRecord(SQLModel, table=True):
     changes: str = Field(default="{}", max_length=20000)  # JSON {field: [before, after]}
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class UserSession(SQLModel, table=True):
+    """A login on one terminal, open until logout, quit, or an admin or a password change ends it.
+
+    The terminal reports in every ``session.check_seconds``; a session not heard from for
+    ``session.stale_minutes`` counts as gone (a terminal switched off).
+    """
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_open", "user_id", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="staff_user.id")
+    terminal: str = Field(default="", max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None, index=True)
+    end_reason: str | None = Field(default=None, max_length=24)  # logout/disabled/locked/password/admin/stale
+    ended_by: str | None = Field(default=None, max_length=32)  # employee number, or os:NAME for a command
+
+
+class AuditArchive(SQLModel, table=True):
+    """One cut of the audit trail: the records before a date moved to a verified archive file.
+
+    The remaining chain starts after ``last_seq``: its first record links to ``last_hash``.
+    """
+
+    __tablename__ = "audit_archive"
+
+    id: int | None = Field(default=None, primary_key=True)
+    archived_at: datetime = Field(default_factory=utcnow)
+    archived_by: str = Field(max_length=32)
+    before_at: datetime
+    first_seq: int
+    last_seq: int = Field(unique=True)
+    last_hash: str = Field(max_length=64)
+    records: int
+    login_attempts: int
+    file_name: str = Field(max_length=255)
+    file_sha256: str = Field(max_length=64)

@@ -14,7 +14,8 @@ ZH_CUSTOMERS: dict[str, str] = {
     "Your role cannot change customer files": "您的角色不能修改客户档案",
     "Someone else saved this customer while you were editing; your input is kept":
         "您编辑期间他人已保存了该客户；您的输入已保留",
-    "Your role sees customers' personal data masked only": "您的角色只能查看脱敏后的客户个人信息",
+    "You see customers' personal data masked only": "您只能查看脱敏后的客户个人信息",
+    "Editing a customer file shows its full values, which you may not see": "编辑客户档案会显示完整信息，您无权查看",
     "Only a manager can set a customer's tier by hand": "只有主管可以手工调整客户等级",
     "Unknown tier {tier}": "未知的客户等级 {tier}",
     "Give the reason for the override (at least 4 characters)": "请填写调整原因（至少 4 个字符）",

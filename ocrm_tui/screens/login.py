@@ -33,6 +33,7 @@ class LoginScreen(OcrmScreen):
     @dataclass
     class Succeeded(Message):
         actor: object  # services.actor.Actor: plain frozen data
+        token: str | None = None  # the session of this terminal (services.user_sessions)
 
     @dataclass
     class Failed(Message):
@@ -141,7 +142,7 @@ class LoginScreen(OcrmScreen):
     # A fixed description: Textual otherwise logs the worker as a repr of its arguments.
     @work(thread=True, exclusive=True, exit_on_error=False, group="login", description="authenticate")
     def _authenticate(self, employee_no: str, password: str) -> None:
-        from ocrm_tui.services import auth
+        from ocrm_tui.services import auth, user_sessions
         from ocrm_tui.services.errors import AuthenticationError
 
         app = self.app
@@ -149,10 +150,12 @@ class LoginScreen(OcrmScreen):
             with app.session(write=True) as session:  # type: ignore[attr-defined]
                 actor = auth.authenticate(session, employee_no, password, clock=app.clock,  # type: ignore[attr-defined]
                                           terminal=app.terminal_name, purpose="login")  # type: ignore[attr-defined]
+                token = user_sessions.open_session(session, actor, terminal=app.terminal_name,  # type: ignore[attr-defined]
+                                                   clock=app.clock)  # type: ignore[attr-defined]
         except AuthenticationError as exc:  # includes locked and disabled accounts
             self.post_message(self.Failed(str(exc)))
             return
-        self.post_message(self.Succeeded(actor))
+        self.post_message(self.Succeeded(actor, token))
 
     def on_login_screen_failed(self, message: Failed) -> None:
         self._busy = False
@@ -164,7 +167,7 @@ class LoginScreen(OcrmScreen):
     def on_login_screen_succeeded(self, message: Succeeded) -> None:
         self._busy = False
         self.query_one("#password", Input).value = ""
-        self.app.start_session(message.actor)  # type: ignore[attr-defined]
+        self.app.start_session(message.actor, message.token)  # type: ignore[attr-defined]
 
     @on(Worker.StateChanged)
     def _worker_ended(self, event: Worker.StateChanged) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlmodel import Session, SQLModel
 
-from ocrm_tui.db.models import Alert, AuditRecord, AumSnapshot, TicketEvent, Transaction
+from ocrm_tui.db.models import Alert, AuditArchive, AuditRecord, AumSnapshot, TicketEvent, Transaction, UserSession
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import system_clock
 
@@ -30,7 +30,9 @@ REDACTED = "[redacted]"
 # Core-banking facts arrive in bulk from the core system; their loads are audited as one
 # import event each, not row by row. A ticket's timeline is itself an append-only trail of
 # changes that are audited on the ticket; alerts are raised by scans that audit one event each.
-NOT_AUDITED: tuple[type, ...] = (AuditRecord, AumSnapshot, Transaction, TicketEvent, Alert)
+# A terminal's session reports in every half minute; its start is the audited login and its
+# end is audited as a session.end event.
+NOT_AUDITED: tuple[type, ...] = (AuditRecord, AumSnapshot, Transaction, TicketEvent, Alert, UserSession)
 _PG_AUDIT_LOCK = 7_240_061  # advisory lock key serialising appends on PostgreSQL
 
 
@@ -163,6 +165,9 @@ def _at_text(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+at_text = _at_text  # a record's time as it is hashed (UTC, microseconds)
+
+
 def _hash(prev_hash: str, seq: int, at_text: str, actor_id, actor_no, action, event_name, entity, entity_id,
           changes: str) -> str:
     body = json.dumps(
@@ -209,9 +214,33 @@ class ChainReport:
     ok: bool
     checked: int
     broken_seq: int | None = None
-    reason: str | None = None  # missing / link / altered / cut (the expected head is gone)
+    # missing / link / altered / cut (the expected head is gone) / anchor (the newest archive
+    # record does not match the archive event in the trail)
+    reason: str | None = None
     head_seq: int = 0
     head_hash: str = GENESIS
+    anchor_seq: int = 0  # the chain in the database starts after this record (0: no archive)
+
+
+ARCHIVE_EVENT = "audit.archive"
+
+
+def archive_anchor(session: Session) -> tuple[int, str, str] | None:
+    """(last_seq, last_hash, file_sha256) of the newest archive cut, or None."""
+    row = session.execute(select(AuditArchive.last_seq, AuditArchive.last_hash, AuditArchive.file_sha256)
+                          .order_by(AuditArchive.last_seq.desc()).limit(1)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _names_anchor(rec: AuditRecord, last_seq: int) -> dict | None:
+    """The anchor fields an audit.archive record names, when it names the cut at ``last_seq``."""
+    if rec.event != ARCHIVE_EVENT:
+        return None
+    try:
+        fields = {k: v[1] if isinstance(v, list) and len(v) == 2 else v for k, v in json.loads(rec.changes).items()}
+    except (ValueError, AttributeError):
+        return None
+    return fields if fields.get("last_seq") == last_seq else None
 
 
 def verify_chain(session: Session, batch: int = 5000, *, expect_head: tuple[int, str] | None = None) -> ChainReport:
@@ -220,31 +249,56 @@ def verify_chain(session: Session, batch: int = 5000, *, expect_head: tuple[int,
     The chain alone cannot show that its newest records were deleted. ``expect_head``
     is a (seq, hash) written down from an earlier verify, outside the database: that
     record must still be there, unchanged.
+
+    After an archive cut the chain starts from the newest archive's anchor: its first
+    record follows the anchor's last_seq and links to its last_hash, and the audit.archive
+    record written with the cut must name the same anchor and file.
     """
+    anchor = archive_anchor(session)
     expected_seq = 1
     prev = GENESIS
+    anchor_seq = 0
+    anchor_confirmed = True
+    if anchor is not None:
+        anchor_seq, prev, anchor_sha = anchor
+        expected_seq = anchor_seq + 1
+        anchor_confirmed = False
     checked = 0
     head_found = expect_head is None
-    stmt = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=batch)
+    if expect_head is not None and expect_head[0] <= anchor_seq:
+        # Archived: the archive files hold it (`ocrm audit verify --archive`); only the anchor is here.
+        if expect_head[0] == anchor_seq and expect_head[1] != prev:
+            return ChainReport(False, 0, anchor_seq, "altered", anchor_seq=anchor_seq)
+        head_found = True
+    stmt = (select(AuditRecord).where(AuditRecord.seq > anchor_seq).order_by(AuditRecord.seq)
+            .execution_options(yield_per=batch))
     for rec in session.scalars(stmt):
         if rec.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq, "missing")
+            return ChainReport(False, checked, expected_seq, "missing", anchor_seq=anchor_seq)
         if rec.prev_hash != prev:
-            return ChainReport(False, checked, rec.seq, "link")
+            return ChainReport(False, checked, rec.seq, "link", anchor_seq=anchor_seq)
         h = record_hash(rec.prev_hash, rec.seq, rec.at, rec.actor_id, rec.actor_no, rec.action, rec.event,
                         rec.entity, rec.entity_id, rec.changes)
         if h != rec.hash:
-            return ChainReport(False, checked, rec.seq, "altered")
+            return ChainReport(False, checked, rec.seq, "altered", anchor_seq=anchor_seq)
         if expect_head is not None and rec.seq == expect_head[0]:
             if rec.hash != expect_head[1]:
-                return ChainReport(False, checked, rec.seq, "altered")
+                return ChainReport(False, checked, rec.seq, "altered", anchor_seq=anchor_seq)
             head_found = True
+        if not anchor_confirmed:
+            named = _names_anchor(rec, anchor_seq)
+            if named is not None:
+                if named.get("last_hash") != anchor[1] or named.get("file_sha256") != anchor_sha:
+                    return ChainReport(False, checked, anchor_seq, "anchor", anchor_seq=anchor_seq)
+                anchor_confirmed = True
         prev = rec.hash
         expected_seq += 1
         checked += 1
+    if not anchor_confirmed:
+        return ChainReport(False, checked, anchor_seq, "anchor", anchor_seq=anchor_seq)
     if not head_found:
-        return ChainReport(False, checked, expect_head[0], "cut", checked, prev)
-    return ChainReport(True, checked, head_seq=checked, head_hash=prev)
+        return ChainReport(False, checked, expect_head[0], "cut", expected_seq - 1, prev, anchor_seq=anchor_seq)
+    return ChainReport(True, checked, head_seq=expected_seq - 1, head_hash=prev, anchor_seq=anchor_seq)
 
 
 @dataclass(frozen=True)

@@ -157,9 +157,14 @@ def authenticate(
 
 
 def change_password(
-    session: Session, employee_no: str, old_password: str, new_password: str, *, clock: Clock = system_clock
-) -> None:
-    """A user changes their own password: the old one is checked like a login."""
+    session: Session, employee_no: str, old_password: str, new_password: str, *, clock: Clock = system_clock,
+    keep_session: str | None = None,
+) -> int:
+    """A user changes their own password: the old one is checked like a login. Their other
+    sessions end (``keep_session``: the token of the terminal they changed it on). Returns how
+    many sessions were ended."""
+    from ocrm_tui.services import user_sessions
+
     authenticate(session, employee_no, old_password, clock=clock, purpose="passwd")
     check_password_policy(session, new_password)
     if new_password == old_password:
@@ -170,4 +175,7 @@ def change_password(
     user.password_changed_at = clock()
     user.updated_at = clock()
     audit.label(session, user, "user.password_change")
+    ended = user_sessions.end_user_sessions(session, actor_for(session, user), user.id, reason=user_sessions.PASSWORD,
+                                            except_token=keep_session, clock=clock)
     session.commit()
+    return ended

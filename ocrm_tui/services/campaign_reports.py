@@ -2,9 +2,10 @@
 
 The figures are those of ``campaigns.metrics`` (the same function the campaign screen
 uses); the target list is ``campaigns.target_page`` read page by page, with every name cut
-to the surname and mobiles masked, whoever exports it. Each file written is one audit
-event with the campaign, the format, the number of rows and the file's SHA-256 — never
-the values.
+to the surname and mobiles masked, whoever exports it — unless the exporter names their
+approved unmasked-export request (``access.py``), which the file's footer then names. Each
+file written is one audit event with the campaign, the format, the number of rows, whether
+it is masked (and the request) and the file's SHA-256 — never the values.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlmodel import Session
 
-from ocrm_tui.db.models import Role
+from ocrm_tui.db.models import Customer, Role
 from ocrm_tui.i18n import _
 from ocrm_tui.services import audit, campaigns, exports, masking
 from ocrm_tui.services.actor import Actor
@@ -132,14 +134,22 @@ def _masked_name(row: campaigns.TargetRow) -> str:
     return row.name if row.name == unnamed else (masking.mask_name(row.name) or "")
 
 
-def _target_rows(session: Session, actor: Actor, campaign_id: int) -> Iterator[list]:
+def _full_mobiles(session: Session, page: list[campaigns.TargetRow]) -> dict[int, str | None]:
+    """The page's customers' mobiles as filed (an approved unmasked export)."""
+    ids = [r.customer_id for r in page]
+    return dict(session.execute(select(Customer.id, Customer.mobile).where(Customer.id.in_(ids))).all()) if ids else {}
+
+
+def _target_rows(session: Session, actor: Actor, campaign_id: int, *, masked: bool = True) -> Iterator[list]:
     from ocrm_tui.services.tiers import tier_label
 
     after = None
     while True:
         page = campaigns.target_page(session, actor, campaign_id, after=after, limit=PAGE)
+        full = {} if masked else _full_mobiles(session, page)
         for r in page:
-            yield [r.customer_no, _masked_name(r), r.mobile or None, tier_label(r.tier), r.rm,
+            name, mobile = (_masked_name(r), r.mobile) if masked else (r.name, full.get(r.customer_id))
+            yield [r.customer_no, name, mobile or None, tier_label(r.tier), r.rm,
                    campaigns.outcome_name(r.status),
                    None if r.converted_amount is None else Decimal(r.converted_amount), r.contacted_at, r.note]
         if len(page) < PAGE:
@@ -153,10 +163,23 @@ class TargetExport:
     campaign: str
 
 
+def unmasked_note(session: Session, approval) -> str:
+    """The footer's words for a file with full values: whose approval, which request."""
+    from ocrm_tui.services.access import decider_label
+
+    return _("unmasked, approved by {decider} under request {id}", decider=decider_label(session, approval),
+             id=approval.id)
+
+
 def export_targets(session: Session, actor: Actor, campaign_id: int, path: str | os.PathLike, fmt: str, *,
-                   overwrite: bool = False, clock: Clock = system_clock) -> TargetExport:
+                   overwrite: bool = False, unmasked_request: int | None = None,
+                   clock: Clock = system_clock) -> TargetExport:
     """The campaign's target list as the actor sees it (a manager: their branch's targets),
-    masked for everyone: names to the surname, mobiles 3+4; the customer number is kept."""
+    masked for everyone: names to the surname, mobiles 3+4; the customer number is kept.
+    With ``unmasked_request`` (the actor's approved export request for ``targets:<campaign>``)
+    full names and mobiles, the request used up in the same transaction as the file's event."""
+    from ocrm_tui.services import access
+
     if actor.role not in EXPORTERS:
         raise PermissionDenied(_("Only a manager or an administrator exports target lists"))
     fmt = exports.check_format(fmt, path)
@@ -164,13 +187,27 @@ def export_targets(session: Session, actor: Actor, campaign_id: int, path: str |
     view = campaigns.get_campaign(session, actor, campaign_id)
     if view.targets == 0:
         raise ValidationError(_("Campaign {id} has no targets to export", id=campaign_id), field="campaign")
-    staged = exports.stage(path, fmt, [Sheet(_("Targets"), target_headers(), _target_rows(session, actor, campaign_id))],
-                           exported_by=exporter_label(actor), exported_at=clock(), overwrite=overwrite)
+    exports.check_destination(path, overwrite=overwrite)
+    approval = note = None
+    if unmasked_request is not None:
+        approval = access.use_export_approval(session, actor, unmasked_request, f"targets:{campaign_id}", clock=clock)
+        note = unmasked_note(session, approval)
+    masked = approval is None
     try:
-        audit.log_event(session, "export.targets", "campaign", campaign_id, {
-            "format": fmt, "rows": staged.result.rows, "sha256": staged.result.sha256, "masked": True,
-            "file": staged.target.name})
+        staged = exports.stage(path, fmt, [Sheet(_("Targets"), target_headers(),
+                                                 _target_rows(session, actor, campaign_id, masked=masked))],
+                               exported_by=exporter_label(actor), exported_at=clock(), overwrite=overwrite, note=note)
+    except BaseException:
+        session.rollback()  # the approval stays unused
+        raise
+    try:
+        details = {"format": fmt, "rows": staged.result.rows, "sha256": staged.result.sha256, "masked": masked,
+                   "file": staged.target.name}
+        if approval is not None:
+            details["request"] = approval.id
+        audit.log_event(session, "export.targets", "campaign", campaign_id, details)
         return TargetExport(finish_export(session, staged), view.name)
     except BaseException:
         staged.discard()
+        session.rollback()
         raise

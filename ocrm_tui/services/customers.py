@@ -55,12 +55,17 @@ from ocrm_tui.services.tiers import tier_for
 from ocrm_tui.services.validation import RESIDENT_ID, check_email, check_mobile, check_resident_id, normalise_text
 
 EDITORS = frozenset({Role.RM, Role.MANAGER, Role.ADMIN})
-UNMASKERS = EDITORS
 TIER_OVERRIDERS = frozenset({Role.MANAGER})
 
 
-def can_unmask(actor: Actor) -> bool:
-    return actor.role in UNMASKERS
+def can_unmask(session: Session, actor: Actor) -> bool:
+    """Whether the actor may see full customer values: granted or withdrawn for them by an
+    administrator (``ocrm user unmask``), else as their role allows (setting unmask.roles)."""
+    if actor.id is not None:
+        own = session.scalar(select(StaffUser.unmask).where(StaffUser.id == actor.id))
+        if own is not None:
+            return bool(own)
+    return actor.role in get_setting(session, "unmask.roles")
 
 
 def can_edit(actor: Actor) -> bool:
@@ -333,9 +338,12 @@ def edit_values(session: Session, actor: Actor, customer_id: int, *, now: dateti
     """The full values of a customer for the edit form (seeing them is audited as an unmask)."""
     if not can_edit(actor):
         raise PermissionDenied(_("Your role cannot change customer files"))
+    if not can_unmask(session, actor):
+        raise PermissionDenied(_("Editing a customer file shows its full values, which you may not see"))
     customer = get_customer_in_scope(session, actor, customer_id, now=now)
     audit.acting_as(session, actor)
-    audit.log_event(session, "customer.unmask", "customer", customer.id, {"purpose": "edit"})
+    audit.log_event(session, "customer.unmask", "customer", customer.id,
+                    {"purpose": "edit", "fields": [spec.name for spec in FORM_FIELDS]})
     values = {spec.name: _form_text(getattr(customer, spec.name)) for spec in FORM_FIELDS}
     values["version"] = str(customer.version)
     session.commit()
@@ -515,8 +523,9 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
     ``unmask`` needs a role that may see full values and writes a ``customer.unmask`` audit
     record with the session (commit it).
     """
-    if unmask and not can_unmask(actor):
-        raise PermissionDenied(_("Your role sees customers' personal data masked only"))
+    may_unmask = can_unmask(session, actor)
+    if unmask and not may_unmask:
+        raise PermissionDenied(_("You see customers' personal data masked only"))
     c = get_customer_in_scope(session, actor, customer_id, now=now)
     if unmask:
         audit.acting_as(session, actor, clock=clock)
@@ -570,8 +579,8 @@ def get_profile(session: Session, actor: Actor, customer_id: int, *, unmask: boo
         preferred_contact_time=c.preferred_contact_time, org_name=org_name, rm_name=rm_name,
         collaborators=collaborators, tier=c.tier, tier_manual=c.tier_manual, tier_reason=c.tier_reason,
         aum=c.aum_daily_avg, aum_periods=_aum_periods(session, c.id), holdings=holdings, transactions=txns,
-        tags=tags, contacts=contact_rows, tickets=ticket_rows, can_unmask=can_unmask(actor) and not full,
-        can_edit=can_edit(actor), can_override_tier=can_override_tier(actor), can_tag=True,
+        tags=tags, contacts=contact_rows, tickets=ticket_rows, can_unmask=may_unmask and not full,
+        can_edit=can_edit(actor) and may_unmask, can_override_tier=can_override_tier(actor), can_tag=True,
     )
 
 

@@ -94,8 +94,10 @@ def check_destination(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     return target
 
 
-def footer_text(exported_by: str, exported_at: datetime) -> str:
-    return _("Exported by {who} at {time}", who=exported_by, time=_local(exported_at).strftime("%Y-%m-%d %H:%M:%S"))
+def footer_text(exported_by: str, exported_at: datetime, note: str | None = None) -> str:
+    """Who exported the file and when, and (``note``) under which approval, e.g. for full values."""
+    text = _("Exported by {who} at {time}", who=exported_by, time=_local(exported_at).strftime("%Y-%m-%d %H:%M:%S"))
+    return f"{text}; {note}" if note else text
 
 
 # -- values -------------------------------------------------------------------------------------
@@ -181,18 +183,21 @@ class StagedFile:
 
 
 def stage(path: str | os.PathLike, fmt: str, sheets: Sequence[Sheet], *, exported_by: str, exported_at: datetime,
-          overwrite: bool = False, footer: bool = True, guard_formulas: bool = True) -> StagedFile:
-    """Write the sheets to a temporary file next to ``path``; the caller finalises or discards it."""
+          overwrite: bool = False, footer: bool = True, guard_formulas: bool = True,
+          note: str | None = None) -> StagedFile:
+    """Write the sheets to a temporary file next to ``path``; the caller finalises or discards it.
+    ``note`` is added to the footer line (e.g. the approval of an unmasked export)."""
     fmt = check_format(fmt)
     target = check_destination(path, overwrite=overwrite)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(handle)
     temp = Path(temp_name)
     try:
+        line = footer_text(exported_by, exported_at, note) if footer else None
         if fmt == "csv":
-            rows = _write_csv(temp, sheets, footer_text(exported_by, exported_at) if footer else None, guard_formulas)
+            rows = _write_csv(temp, sheets, line, guard_formulas)
         else:
-            rows = _write_xlsx(temp, sheets, footer_text(exported_by, exported_at) if footer else None)
+            rows = _write_xlsx(temp, sheets, line)
         digest = hashlib.sha256()
         with open(temp, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):

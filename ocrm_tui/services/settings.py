@@ -45,6 +45,17 @@ DEFAULTS: dict[str, Any] = {
     "pool.sweep_days": 30,
     # Reports: the logins a member of staff is expected to make in a month (system usage).
     "report.login_target": 12,
+    # Compliance: the roles whose members may see full customer values (each view audited;
+    # a user can be granted or refused it on top of the role), the longest access an access
+    # request may ask for, how often a logged-in terminal reports to the database (an ended
+    # session drops to the login screen within this time), after how many minutes a
+    # terminal not heard from counts as gone, and how many years audit and login records
+    # are kept before they may be archived.
+    "unmask.roles": ["rm", "manager", "admin"],
+    "access.max_hours": 72,
+    "session.check_seconds": 30,
+    "session.stale_minutes": 5,
+    "retention.years": 3,
 }
 
 
@@ -68,6 +79,15 @@ def _check(key: str, value: Any) -> None:
             raise ValidationError(like, field="value")
     elif isinstance(default, int) and not isinstance(default, bool) and value < 0:
         raise ValidationError(like, field="value")
+    if isinstance(default, list):
+        roles = ("teller", "rm", "manager", "admin")
+        if not all(isinstance(v, str) and v in roles for v in value) or len(set(value)) != len(value):
+            raise ValidationError(_("Setting {key} is a list of roles from: {roles}", key=key, roles=", ".join(roles)),
+                                  field="value")
+    if key == "session.check_seconds" and not 5 <= value <= 60:
+        raise ValidationError(_("A terminal reports every 5–60 seconds"), field="value")
+    if key == "retention.years" and value < 3:
+        raise ValidationError(_("Audit and login records are kept at least 3 years"), field="value")
     if key in ("sla.due_soon_percent", "alert.aum_decline_percent") and value > 100:
         raise ValidationError(_("A percentage is 0–100"), field="value")
 

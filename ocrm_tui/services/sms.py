@@ -2,16 +2,22 @@
 
 No gateway is connected: ``export_outbox`` writes the queued messages to a CSV file (the
 columns a gateway adapter reads: message_id, campaign_id, customer_no, mobile, text,
-queued_at). A file for the gateway itself carries the full mobiles, is audited as an
-unmasked export, and marks the messages exported in the same transaction that puts the
-file in place, so a message leaves at most once. Without it the file is a masked preview
-for checking the texts: the messages stay queued for the gateway.
+queued_at). A file for the gateway itself carries the full mobiles: it needs the
+exporter's approved export request (``access.py``: ``sms:<campaign>`` or ``sms:all``),
+is audited as an unmasked export, and marks the messages exported in the same transaction
+that puts the file in place and uses up the approval, so a message leaves at most once.
+The gateway reads every line, so that file has no footer; a sidecar
+``<file>.manifest.txt`` names the exporter, the time, the approval, the rows and the
+SHA-256. Without it the file is a masked preview for checking the texts, with the usual
+footer: the messages stay queued for the gateway.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
@@ -35,6 +41,21 @@ class OutboxExport:
     messages: int  # 0: nothing was queued, no file written
     result: exports.ExportResult | None
     masked: bool
+    manifest: Path | None = None  # the gateway file's sidecar
+
+
+def manifest_path(path: str | os.PathLike) -> Path:
+    target = Path(path).expanduser()
+    return target.with_name(target.name + ".manifest.txt")
+
+
+def _stage_manifest(target: Path, lines: list[str]) -> Path:
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return Path(temp_name)
 
 
 def queued_count(session: Session, *, campaign_id: int | None = None) -> int:
@@ -45,15 +66,27 @@ def queued_count(session: Session, *, campaign_id: int | None = None) -> int:
 
 
 def export_outbox(session: Session, actor: Actor, path: str | os.PathLike, *, campaign_id: int | None = None,
-                  for_gateway: bool = False, overwrite: bool = False, clock: Clock = system_clock) -> OutboxExport:
-    """Write the queued messages (of one campaign, or all) to ``path``; for the gateway, mark
-    them exported."""
+                  for_gateway: bool = False, request_id: int | None = None, overwrite: bool = False,
+                  clock: Clock = system_clock) -> OutboxExport:
+    """Write the queued messages (of one campaign, or all) to ``path``; for the gateway (under
+    the approved export request ``request_id``), mark them exported."""
+    from ocrm_tui.services import access
+    from ocrm_tui.services.campaign_reports import unmasked_note
+
     if not actor.is_admin:
         raise PermissionDenied(_("Only an administrator exports the SMS outbox"))
     audit.acting_as(session, actor, clock=clock)
     if campaign_id is not None and session.scalar(select(Campaign.id).where(Campaign.id == campaign_id)) is None:
         raise NotFoundError(_("No such campaign, or not one of yours"), field="campaign")
+    what = f"sms:{campaign_id}" if campaign_id is not None else "sms:all"
+    if for_gateway and request_id is None:
+        raise PermissionDenied(_("A file with full mobiles needs an approved export request for {what}; ask for one "
+                                 "and name it", what=what))
     exports.check_destination(path, overwrite=overwrite)
+    if for_gateway:
+        exports.check_destination(manifest_path(path), overwrite=overwrite)
+        # Checked before anything is read; used up only if a file is written (the same transaction).
+        approval = access.use_export_approval(session, actor, request_id, what, clock=clock)
     stmt = (select(SmsMessage.id, SmsMessage.campaign_id, Customer.customer_no, SmsMessage.mobile, SmsMessage.body,
                    SmsMessage.queued_at)
             .join(Customer, Customer.id == SmsMessage.customer_id)
@@ -70,25 +103,51 @@ def export_outbox(session: Session, actor: Actor, path: str | os.PathLike, *, ca
     rows = [(m.id, m.campaign_id, m.customer_no, m.mobile if for_gateway else masking.mask_mobile(m.mobile), m.body,
              m.queued_at.astimezone().isoformat(timespec="seconds")) for m in messages]
     now = clock()
-    staged = exports.stage(path, "csv", [exports.Sheet("sms", COLUMNS, rows)], exported_by=f"{actor.name} ({actor.employee_no})",
-                           exported_at=now, overwrite=overwrite, footer=False, guard_formulas=not for_gateway)
+    exported_by = f"{actor.name} ({actor.employee_no})"
     try:
+        staged = exports.stage(path, "csv", [exports.Sheet("sms", COLUMNS, rows)], exported_by=exported_by,
+                               exported_at=now, overwrite=overwrite, footer=not for_gateway,
+                               guard_formulas=not for_gateway)
+    except BaseException:
+        session.rollback()
+        raise
+    manifest = manifest_temp = None
+    try:
+        if for_gateway:
+            note = unmasked_note(session, approval)
+            manifest = manifest_path(staged.target)
+            manifest_temp = _stage_manifest(staged.target, [
+                _("File: {name}", name=staged.target.name),
+                exports.footer_text(exported_by, now, note),
+                _("Messages: {n}", n=staged.result.rows),
+                _("SHA-256: {sha}", sha=staged.result.sha256),
+            ])
         ids = [m.id for m in messages] if for_gateway else []
         for start in range(0, len(ids), CHUNK):
             session.execute(update(_sms).where(_sms.c.id.in_(ids[start:start + CHUNK]), _sms.c.status == QUEUED)
                             .values(status=EXPORTED, exported_at=now))
-        audit.log_event(session, "export.sms_unmasked" if for_gateway else "export.sms", "sms_message", campaign_id, {
-            "format": "csv", "rows": staged.result.rows, "sha256": staged.result.sha256, "masked": not for_gateway,
-            "campaign": campaign_id, "file": staged.target.name})
+        details = {"format": "csv", "rows": staged.result.rows, "sha256": staged.result.sha256,
+                   "masked": not for_gateway, "campaign": campaign_id, "file": staged.target.name}
+        if for_gateway:
+            details["request"] = approval.id
+        audit.log_event(session, "export.sms_unmasked" if for_gateway else "export.sms", "sms_message", campaign_id,
+                        details)
         session.flush()
         staged.finalise()
         try:
+            if manifest_temp is not None:
+                os.replace(manifest_temp, manifest)
+                manifest_temp = None
             session.commit()
         except BaseException:
             staged.withdraw()
+            if manifest is not None and manifest_temp is None:
+                manifest.unlink(missing_ok=True)
             raise
     except BaseException:
         staged.discard()
+        if manifest_temp is not None:
+            manifest_temp.unlink(missing_ok=True)
         session.rollback()
         raise
-    return OutboxExport(len(messages), staged.result, not for_gateway)
+    return OutboxExport(len(messages), staged.result, not for_gateway, manifest)

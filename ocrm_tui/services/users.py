@@ -1,4 +1,8 @@
-"""Staff administration: add, list, reset password, lock, unlock, disable."""
+"""Staff administration: add, list, reset password, lock, unlock, disable, role and the right to unmask.
+
+Disabling or locking an account, resetting its password or changing its role also ends the
+user's open sessions: their terminals drop to the login screen at their next report.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlmodel import Session, select
 
 from ocrm_tui.db.models import Organisation, Role, StaffUser
 from ocrm_tui.i18n import _
-from ocrm_tui.services import audit
+from ocrm_tui.services import audit, user_sessions
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.auth import INDEFINITE, check_password_policy, hash_password, is_locked
 from ocrm_tui.services.clock import Clock, system_clock
@@ -114,8 +118,9 @@ def list_users(session: Session, actor: Actor, *, org_code: str | None = None, r
     return [_row(u, o, now) for u, o in session.exec(stmt.order_by(StaffUser.employee_no))]
 
 
-def set_password(session: Session, actor: Actor, employee_no: str, new_password: str, *, clock: Clock = system_clock) -> None:
-    """An administrator resets a forgotten password (the user is told it out of band)."""
+def set_password(session: Session, actor: Actor, employee_no: str, new_password: str, *, clock: Clock = system_clock) -> int:
+    """An administrator resets a forgotten password (the user is told it out of band); the
+    user's open sessions end. Returns how many."""
     _require_admin(actor)
     audit.acting_as(session, actor, clock=clock)
     user = get_user(session, employee_no)
@@ -124,17 +129,22 @@ def set_password(session: Session, actor: Actor, employee_no: str, new_password:
     user.password_changed_at = clock()
     user.updated_at = clock()
     audit.label(session, user, "user.password_reset")
+    ended = user_sessions.end_user_sessions(session, actor, user.id, reason=user_sessions.PASSWORD, clock=clock)
     session.commit()
+    return ended
 
 
-def lock_user(session: Session, actor: Actor, employee_no: str, *, clock: Clock = system_clock) -> None:
+def lock_user(session: Session, actor: Actor, employee_no: str, *, clock: Clock = system_clock) -> int:
+    """Lock an account until an administrator unlocks it; its open sessions end. Returns how many."""
     _require_admin(actor)
     audit.acting_as(session, actor, clock=clock)
     user = get_user(session, employee_no)
     user.locked_until = clock() + INDEFINITE
     user.updated_at = clock()
     audit.label(session, user, "user.lock")
+    ended = user_sessions.end_user_sessions(session, actor, user.id, reason=user_sessions.LOCKED, clock=clock)
     session.commit()
+    return ended
 
 
 def unlock_user(session: Session, actor: Actor, employee_no: str, *, clock: Clock = system_clock) -> bool:
@@ -151,7 +161,8 @@ def unlock_user(session: Session, actor: Actor, employee_no: str, *, clock: Cloc
     return was_locked
 
 
-def disable_user(session: Session, actor: Actor, employee_no: str, *, clock: Clock = system_clock) -> None:
+def disable_user(session: Session, actor: Actor, employee_no: str, *, clock: Clock = system_clock) -> int:
+    """Disable an account and end its open sessions. Returns how many sessions were ended."""
     _require_admin(actor)
     audit.acting_as(session, actor, clock=clock)
     user = get_user(session, employee_no)
@@ -160,4 +171,43 @@ def disable_user(session: Session, actor: Actor, employee_no: str, *, clock: Clo
     user.active = False
     user.updated_at = clock()
     audit.label(session, user, "user.disable")
+    ended = user_sessions.end_user_sessions(session, actor, user.id, reason=user_sessions.DISABLED, clock=clock)
+    session.commit()
+    return ended
+
+
+def change_role(session: Session, actor: Actor, employee_no: str, role: str, *, clock: Clock = system_clock) -> int:
+    """Give a user another role; their open sessions end (the new role applies from their next
+    login). Returns how many sessions were ended."""
+    _require_admin(actor)
+    audit.acting_as(session, actor, clock=clock)
+    user = get_user(session, employee_no)
+    if role not in ROLES:
+        raise ValidationError(_("Role must be one of: {roles}", roles=", ".join(ROLES)), field="role")
+    if actor.id is not None and user.id == actor.id:
+        raise ValidationError(_("You cannot change your own role"), field="employee_no")
+    if user.role == role:
+        raise ValidationError(_("{no} already has the role {role}", no=user.employee_no, role=role), field="role")
+    user.role = role
+    user.updated_at = clock()
+    audit.label(session, user, "user.role_change")
+    ended = user_sessions.end_user_sessions(session, actor, user.id, reason=user_sessions.ROLE, clock=clock)
+    session.commit()
+    return ended
+
+
+UNMASK_CHOICES = {"grant": True, "withdraw": False, "role": None}
+
+
+def set_unmask(session: Session, actor: Actor, employee_no: str, choice: str, *, clock: Clock = system_clock) -> None:
+    """Grant a user the right to see full customer values, withdraw it, or leave it to their
+    role (``grant`` / ``withdraw`` / ``role``; the roles are the setting unmask.roles)."""
+    _require_admin(actor)
+    if choice not in UNMASK_CHOICES:
+        raise ValidationError(_("Choose grant, withdraw or role"), field="unmask")
+    audit.acting_as(session, actor, clock=clock)
+    user = get_user(session, employee_no)
+    user.unmask = UNMASK_CHOICES[choice]
+    user.updated_at = clock()
+    audit.label(session, user, "user.unmask_change")
     session.commit()
