@@ -1639,6 +1639,41 @@ def _login_history(conn: Connection, staff_rows: list[tuple[StaffUser, Organisat
         conn.execute(insert(LoginAttempt.__table__), rows[i:i + 5000])  # type: ignore[attr-defined]
 
 
+ACCESS_REASONS = (
+    "客户到本网点办理业务，其客户经理休假，需临时查看客户资料",
+    "协助同事跟进理财产品到期客户",
+    "处理客户投诉，需要查看客户往来记录",
+)
+
+
+def _access_requests(db, *, clock: Clock) -> int:
+    """A few access requests, made and decided through the access service: the first RMs each
+    ask for a customer of a colleague at their outlet; the last request is approved by the
+    first administrator, the others wait on their managers' work platforms."""
+    from ocrm_tui.services import access
+    from ocrm_tui.services.auth import actor_for
+
+    made = 0
+    with db.session(write=True) as s:
+        colleague_customer = (select(Customer.id).where(Customer.org_id == StaffUser.org_id, Customer.rm_id.is_not(None),
+                                                        Customer.rm_id != StaffUser.id).exists())
+        rms = list(s.scalars(select(StaffUser).where(StaffUser.role == Role.RM, StaffUser.active, colleague_customer)
+                             .order_by(StaffUser.id).limit(len(ACCESS_REASONS))))
+        admin = s.scalars(select(StaffUser).where(StaffUser.role == Role.ADMIN).order_by(StaffUser.id).limit(1)).first()
+        for i, rm in enumerate(rms):
+            customer_no = s.scalar(select(Customer.customer_no).where(
+                Customer.org_id == rm.org_id, Customer.rm_id.is_not(None), Customer.rm_id != rm.id)
+                .order_by(Customer.id).limit(1))
+            if customer_no is None:
+                continue
+            row = access.request_customers(s, actor_for(s, rm), reason=ACCESS_REASONS[i], hours=8,
+                                           customer_nos=[customer_no], clock=clock)
+            made += 1
+            if i == len(ACCESS_REASONS) - 1 and admin is not None:
+                access.approve(s, actor_for(s, admin), row.id, note="同意，限本次业务使用", clock=clock)
+    return made
+
+
 def build_demo(
     db,
     *,
@@ -1705,6 +1740,7 @@ def build_demo(
 
     with db.session(write=True) as s:
         reports_data.refresh(s, actor, clock=clock)
+    _access_requests(db, clock=clock)
     summary.total_seconds = time.perf_counter() - t_start
     report("done", customers, customers, summary.bulk_rows)
     return summary
