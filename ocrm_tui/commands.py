@@ -53,6 +53,8 @@ def palette_commands(app: OcrmApp, screen: Screen) -> Iterator[PaletteCommand]:
         if can_read(app.actor):
             yield PaletteCommand(_("Reports"), _("Management reports: assets, campaigns, service, staff, branches and "
                                                  "channels (F6)"), partial(open_reports, app))
+        yield PaletteCommand(_("Access requests"), _("Ask for temporary access to customers outside your scope; decide "
+                                                     "your staff's requests (F7)"), partial(open_access_requests, app))
         yield PaletteCommand(_("Lock the terminal"), _("Lock now; your password unlocks it (Ctrl+L)"), app.action_lock)
     yield PaletteCommand(_("Keys and help"), _("The keys of this screen and of the whole application (F1)"),
                          app.action_help)
@@ -75,6 +77,15 @@ def open_reports(app: OcrmApp) -> None:
     if app.actor is None or app.is_locked or isinstance(app.screen, ReportsScreen):
         return
     app.push_screen(ReportsScreen(app.actor))
+
+
+def open_access_requests(app: OcrmApp, select: int | None = None, callback=None) -> None:
+    """The access requests in front (unless they already are), with a request highlighted."""
+    from ocrm_tui.screens.access_requests import AccessRequestsScreen
+
+    if app.actor is None or app.is_locked or isinstance(app.screen, AccessRequestsScreen):
+        return
+    app.push_screen(AccessRequestsScreen(app.actor, select=select), callback=callback)
 
 
 class OcrmCommands(Provider):

@@ -4,6 +4,7 @@ Split by area so that each part of the product keeps its own strings.
 """
 
 from ocrm_tui.locales.zh_access import ZH_ACCESS
+from ocrm_tui.locales.zh_access_screen import ZH_ACCESS_SCREEN
 from ocrm_tui.locales.zh_alerts import ZH_ALERTS
 from ocrm_tui.locales.zh_audit import ZH_AUDIT
 from ocrm_tui.locales.zh_campaign_cli import ZH_CAMPAIGN_CLI
@@ -34,4 +35,4 @@ ZH: dict[str, str] = {**ZH_CORE, **ZH_AUDIT,
                       **ZH_TICKETS, **ZH_ALERTS, **ZH_TICKET_QUEUE, **ZH_TICKET_VIEW, **ZH_TICKET_CLI,
                       **ZH_CAMPAIGNS, **ZH_CAMPAIGN_TUI, **ZH_CAMPAIGN_FORM, **ZH_CAMPAIGN_CLI, **ZH_CAMPAIGN_DEMO,
                       **ZH_WORK_PLATFORM, **ZH_POOL, **ZH_CORE_IMPORT, **ZH_REPORTS,
-                      **ZH_REPORTS_SCREEN, **ZH_SESSIONS}
+                      **ZH_REPORTS_SCREEN, **ZH_SESSIONS, **ZH_ACCESS_SCREEN}

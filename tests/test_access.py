@@ -215,6 +215,28 @@ def test_a_revoke_stops_the_access_at_once(db, staff, clock):
     assert events(db, "access.revoke")[0][1] == "M001"
 
 
+def test_approvals_still_running_are_listed_for_those_who_may_revoke_them(db, staff, clock):
+    a, _ids = staff
+    short = call(db, access.request_customers, a["R001"], reason="joint visit", hours=2, customer_nos=["C0003"],
+                 clock=clock)
+    long = call(db, access.request_customers, a["R002"], reason="complaint", hours=8, customer_nos=["C0005"],
+                clock=clock)
+    call(db, access.approve, a["M001"], short.id, clock=clock)
+    clock.advance(minutes=1)
+    call(db, access.approve, a["A001"], long.id, clock=clock)
+
+    def running(no):
+        with db.session() as s:
+            return [r.id for r in access.running_for(s, a[no], clock=clock)]
+
+    assert running("M001") == running("A001") == [long.id, short.id]  # the latest decided first
+    assert running("M900") == running("R001") == []
+    clock.advance(hours=2)
+    assert running("M001") == [long.id]  # the two hours are over
+    call(db, access.revoke, a["M001"], long.id, note="done early", clock=clock)
+    assert running("M001") == []
+
+
 def test_a_stale_decision_is_refused_naming_who_decided(db, staff, clock):
     a, _ids = staff
     row = call(db, access.request_customers, a["R001"], reason="joint visit", hours=8, customer_nos=["C0003"],

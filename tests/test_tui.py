@@ -257,9 +257,9 @@ async def test_f1_lists_the_keys_of_this_screen_and_the_global_ones(db_url, bran
         help_screen = app.screen
         # the work platform is in front: its keys (H only on an alert: there is none), then the panes
         assert help_screen.keys_here == [("Tab / →", "Next section"), ("Shift+Tab / ←", "Previous section"),
-                                         ("P", "Customer pool"), ("1–5", "Show a section by its number"),
+                                         ("P", "Customer pool"), ("1–6", "Show a section by its number"),
                                          ("F2", "Customers"), ("F3", "My tickets"), ("F4", "Campaigns"),
-                                         ("F5", "Work platform"), ("F6", "Reports")]
+                                         ("F5", "Work platform"), ("F6", "Reports"), ("F7", "Access requests")]
         everywhere = dict(help_screen.keys_everywhere)
         assert everywhere["F1"] == "Help"
         assert everywhere["Ctrl+L"] == "Lock"
@@ -453,8 +453,8 @@ async def test_the_palette_offers_translated_commands_only(db_url, branch, clock
         await log_in(app, pilot, "R001", PASSWORD)
         set_language("zh")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "客户公海", "统计报表", "锁定终端", "快捷键与帮助",
-                          "退出"]
+        assert titles == ["转到客户查询", "转到我的工单", "转到营销活动", "转到工作台", "客户公海", "统计报表", "权限申请", "锁定终端",
+                          "快捷键与帮助", "退出"]
 
 
 @SQLITE_ONLY

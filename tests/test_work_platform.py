@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ocrm_tui.db.models import Customer, Ticket
-from ocrm_tui.services import alerts, campaigns, tickets, work_platform
+from ocrm_tui.services import access, alerts, campaigns, tickets, work_platform
 from tests.test_tickets import desk, raise_ticket  # noqa: F401  (the fixture)
 from tests.test_tui_tickets_queue import build_queue
 
@@ -122,7 +122,7 @@ def test_an_admin_sees_alerts_that_no_one_was_given(db, desk, clock):
     ids, a = desk
     raise_for(db, clock, ids["刘洋"], "customer.no_contact", "nc:1", org_id=None, severity="medium")
     today = read(db, a["A001"], clock)
-    assert today.sections == ("alerts", "reminders")
+    assert today.sections == ("alerts", "reminders", "access")
     assert today.counts["reminders"] == 1
     assert [i.opens for i in today.of("reminders")] == [("customer", ids["刘洋"])]
 
@@ -143,3 +143,31 @@ def test_an_overdue_ticket_is_listed_once_not_again_as_its_own_alert(db, desk, c
         mine = alerts.open_alerts(s, a["R001"])
     assert any(x.kind == "ticket.overdue" for x in mine), "the alert itself is still there, only not listed twice"
     assert all(x.kind != "ticket.overdue" or x.entity_id != str(made["overdue_high"]) for x in branch_alerts)
+
+
+def test_access_requests_wait_on_the_platform_of_those_who_decide_them_oldest_first(db, desk, clock):
+    ids, a = desk
+    with db.session(write=True) as s:
+        first = access.request_customers(s, a["R001"], reason="处理投诉", hours=8, customer_nos=["9100000201"],
+                                         clock=clock)
+    clock.advance(minutes=30)
+    with db.session(write=True) as s:
+        second = access.request_customers(s, a["T001"], reason="柜面核实身份", hours=2,
+                                          customer_nos=["9100000202", "9100000203"], clock=clock)
+    manager = read(db, a["M001"], clock)
+    assert manager.sections == ("tickets", "alerts", "reminders", "campaigns", "access")
+    assert manager.counts["access"] == 2 and manager.breakdown["access"] == {"customers": 2, "export": 0}
+    listed = manager.of("access")
+    assert [i.opens for i in listed] == [("access", first.id), ("access", second.id)]  # the oldest first
+    assert listed[0].what == "Access request" and listed[0].when == first.requested_at
+    assert listed[0].detail == "李客户经理 (R001) · 1 customer · 8 h · 处理投诉"
+    # the admin decides too; the manager of another branch, the requesters and tellers do not
+    assert read(db, a["A001"], clock).counts["access"] == 2
+    assert read(db, a["M900"], clock).counts["access"] == 0
+    assert "access" not in read(db, a["R001"], clock).sections
+    assert "access" not in read(db, a["T001"], clock).sections
+    # a decided request leaves the platform
+    with db.session(write=True) as s:
+        access.reject(s, a["M001"], first.id, note="请先联系客户", clock=clock)
+    after = read(db, a["M001"], clock)
+    assert after.counts["access"] == 1 and [i.opens for i in after.of("access")] == [("access", second.id)]

@@ -269,12 +269,13 @@ def sessions(
         say(_("Nobody is logged in.") if not (employee_no or concurrent) else _("No open sessions match."))
         return
     table = Table(title=_("Open sessions"), title_justify="left")
-    table.add_column(_("Number"), no_wrap=True)
-    table.add_column(_("Full name"), no_wrap=True)
-    table.add_column(_("Terminal"), no_wrap=True, min_width=12)
-    table.add_column(_("Logged in"), no_wrap=True)
-    table.add_column(_("Last heard"), no_wrap=True)
-    table.add_column(_("Sessions"), justify="right", no_wrap=True)
+    # Times and numbers keep their width; the name and the terminal wrap on a narrow terminal.
+    table.add_column(_("Number"), no_wrap=True, min_width=max(len(r.employee_no) for r in rows))
+    table.add_column(_("Full name"), overflow="fold")
+    table.add_column(_("Terminal"), overflow="fold")
+    table.add_column(_("Logged in"), no_wrap=True, min_width=11)
+    table.add_column(_("Last heard"), no_wrap=True, min_width=8)
+    table.add_column(_("Sessions"), justify="right", no_wrap=True, min_width=4)
     for r in rows:
         style = "bold yellow" if r.open_sessions > 1 else ""
         table.add_row(Text(r.employee_no, style=style), Text(f"{r.name} ({role_label(r.role)}, {r.org_code})"),

@@ -1,7 +1,9 @@
 """The application after login: a header naming who works where, the panes, the keys.
 
 F2–F5 bring a pane to the front; each pane keeps its state while another is shown. F6 opens
-the management reports over the shell, for those who may read them (not tellers).
+the management reports over the shell, for those who may read them (not tellers); F7 the
+access requests (anyone may ask; managers and administrators decide). F7 is in the help and
+the palette rather than the footer, which is full at a branch terminal's width.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class ShellScreen(OcrmScreen):
                 tooltip="Today's tasks, alerts and reminders"),
         Binding("f6", "reports", "Reports", id="shell.reports",
                 tooltip="Management reports: assets, campaigns, service, staff, branches and channels"),
+        Binding("f7", "access_requests", "Access requests", id="shell.access", show=False,
+                tooltip="Ask for temporary access to customers outside your scope; decide your staff's requests"),
     ]
 
     def __init__(self, actor) -> None:
@@ -95,6 +99,11 @@ class ShellScreen(OcrmScreen):
         from ocrm_tui.commands import open_reports
 
         open_reports(self.app)
+
+    def action_access_requests(self) -> None:
+        from ocrm_tui.commands import open_access_requests
+
+        open_access_requests(self.app)
 
     def key_f6(self) -> None:
         """F6 where reports are not offered (a teller; the binding is hidden for them): say so

@@ -174,6 +174,15 @@ def pending_for(session: Session, actor: Actor, *, clock: Clock = system_clock, 
     return _rows(session, stmt, clock())
 
 
+def running_for(session: Session, actor: Actor, *, clock: Clock = system_clock, limit: int = 200) -> list[RequestRow]:
+    """Approved requests this actor may decide that have not expired yet (one of them may be
+    revoked), the latest decided first."""
+    now = clock()
+    stmt = (_select().where(AccessRequest.status == APPROVED, AccessRequest.expires_at > now, _decider_clause(actor))
+            .order_by(AccessRequest.decided_at.desc(), AccessRequest.id.desc()).limit(limit))
+    return _rows(session, stmt, now)
+
+
 def pending_count(session: Session, actor: Actor, *, clock: Clock = system_clock) -> int:
     stmt = (select(func.count()).select_from(AccessRequest)
             .join(_Requester, _Requester.id == AccessRequest.requester_id)

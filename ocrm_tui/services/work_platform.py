@@ -7,7 +7,9 @@ Sections by role:
   customers returned to the pool, colleagues' requests for help); campaign targets still
   to contact, per live campaign;
 - a teller: the counter queue (the open tickets they raised), alerts and reminders;
-- an administrator: alerts and reminders no one in particular was given.
+- an administrator: alerts and reminders no one in particular was given;
+- managers and administrators also: the access requests waiting for their decision, the
+  oldest first (``access.pending_for``: the rule of who decides is the access service's).
 
 Each item says where Enter takes the user (a ticket, a customer, a campaign's list) and,
 for alerts and reminders, which alert can be handled. The counts are of everything, the
@@ -23,7 +25,7 @@ from sqlmodel import Session
 
 from ocrm_tui.db.models import Role
 from ocrm_tui.i18n import _
-from ocrm_tui.services import alerts, campaigns, tickets
+from ocrm_tui.services import access, alerts, campaigns, tickets
 from ocrm_tui.services.actor import Actor
 from ocrm_tui.services.clock import system_clock
 
@@ -35,13 +37,16 @@ def sections_for(actor: Actor) -> tuple[str, ...]:
     if actor.role == Role.TELLER:
         return ("counter", "alerts", "reminders")
     if actor.role == Role.ADMIN:
-        return ("alerts", "reminders")
+        return ("alerts", "reminders", "access")
+    if actor.role == Role.MANAGER:
+        return ("tickets", "alerts", "reminders", "campaigns", "access")
     return ("tickets", "alerts", "reminders", "campaigns")
 
 
 def section_name(section: str) -> str:
     return {"tickets": _("Tickets due"), "counter": _("Counter queue"), "alerts": _("Alerts"),
-            "reminders": _("Reminders"), "campaigns": _("To contact"), "all": _("All")}.get(section, section)
+            "reminders": _("Reminders"), "campaigns": _("To contact"), "access": _("To decide"),
+            "all": _("All")}.get(section, section)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class WorkItem:
     customer: str  # the customer as the reader may see them ("" when there is none)
     detail: str
     when: datetime | date | None  # due time or day
-    opens: tuple[str, int] | None  # ("ticket" | "customer" | "campaign", id): where Enter goes
+    opens: tuple[str, int] | None  # ("ticket" | "customer" | "campaign" | "access", id): where Enter goes
     alert_id: int | None = None  # an alert or reminder that can be handled
 
 
@@ -129,6 +134,24 @@ def _campaign_items(session: Session, actor: Actor) -> tuple[list[WorkItem], int
     return items, pending
 
 
+def _access_items(session: Session, actor: Actor, now: datetime, limit: int) -> tuple[list[WorkItem], dict[str, int]]:
+    """Access requests waiting for the actor's decision, the oldest first: someone cannot work
+    until it is decided."""
+    items, kinds = [], {access.CUSTOMERS: 0, access.EXPORT: 0}
+    for r in access.pending_for(session, actor, clock=lambda: now, limit=limit):
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+        if r.kind == access.EXPORT:
+            what, asked = _("Export approval"), r.export_what or ""
+        else:
+            what = _("Access request")
+            n = len(r.customer_nos)
+            asked = (_("1 customer") if n == 1 else _("{n} customers", n=f"{n:,}")) if n \
+                else _("Search: {search}", search=r.search or "")
+        detail = f"{r.requester_name} ({r.requester_no}) · {asked} · {_('{n} h', n=r.hours)} · {r.reason}"
+        items.append(WorkItem("access", f"access:{r.id}", "medium", what, "", detail, r.requested_at, ("access", r.id)))
+    return items, kinds
+
+
 def today(session: Session, actor: Actor, *, limit: int = LIMIT, now: datetime | None = None) -> Today:
     """Everything on the actor's work platform now."""
     now = now or system_clock()
@@ -153,4 +176,9 @@ def today(session: Session, actor: Actor, *, limit: int = LIMIT, now: datetime |
         items += campaign_items[:limit]
         counts["campaigns"] = pending
         breakdown["campaigns"] = {"campaigns": len(campaign_items)}
+    if "access" in shown:
+        access_items, kinds = _access_items(session, actor, now, limit)
+        items += access_items
+        counts["access"] = access.pending_count(session, actor, clock=lambda: now)
+        breakdown["access"] = kinds
     return Today(sections=shown, counts=counts, breakdown=breakdown, items=items, now=now)

@@ -125,7 +125,7 @@ class CustomerSearchPane(Pane):
         from ocrm_tui.services import customer_search
 
         with self.app.session() as s:  # type: ignore[attr-defined]
-            page = customer_search.search(s, self.app.actor, text)  # type: ignore[attr-defined]
+            page = customer_search.search(s, self.app.actor, text, now=self.app.clock())  # type: ignore[attr-defined]
         self.app.call_from_thread(self._show, _Result(text, page), False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customer-more", description="customer search next page")
@@ -133,7 +133,7 @@ class CustomerSearchPane(Pane):
         from ocrm_tui.services import customer_search
 
         with self.app.session() as s:  # type: ignore[attr-defined]
-            page = customer_search.search(s, self.app.actor, text, after=cursor)  # type: ignore[attr-defined]
+            page = customer_search.search(s, self.app.actor, text, after=cursor, now=self.app.clock())  # type: ignore[attr-defined]
         self.app.call_from_thread(self._show, _Result(text, page), True)
 
     def _show(self, result: _Result, append: bool) -> None:

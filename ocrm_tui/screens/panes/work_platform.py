@@ -2,9 +2,11 @@
 
 A row of cards, one per section with its count and what it is made of (tickets overdue
 and due today, alerts by severity, reminders, campaign targets to contact; a teller's
-counter queue), then one list of the items of the chosen card, the most urgent first.
-1–5 or ←/→ choose a card ("All" first). Enter goes to the item: a ticket opens, an
-alert or reminder opens its customer, a campaign opens its target list. H records what
+counter queue; for managers and administrators the access requests to decide), then one
+list of the items of the chosen card, the most urgent first. 1–6 or ←/→ choose a card
+("All" first). Enter goes to the item: a ticket opens, an alert or reminder opens its
+customer, a campaign opens its target list, an access request opens the access requests
+(F7) with it highlighted. H records what
 was done about an alert or reminder (it then leaves the list). P opens the customer pool
 (RMs and managers). The platform is read again each time it is shown (F5 refreshes).
 """
@@ -28,7 +30,7 @@ from ocrm_tui.widgets.pane import Pane
 
 # ASCII marks: "‼" is drawn two cells wide by some terminals' fonts and shifts the row.
 MARKS = {"high": "!!", "medium": "!", "low": "·"}
-CARDS = 5  # "All" and at most four sections
+CARDS = 6  # "All" and at most five sections
 MIN_DETAIL_WIDTH = 16
 
 
@@ -40,6 +42,7 @@ def empty_message(section: str) -> str:
         "alerts": _("No open alerts. Risk signals about your customers appear here."),
         "reminders": _("No reminders. Birthdays, maturities and customers due a call appear here."),
         "campaigns": _("No campaign targets to contact."),
+        "access": _("No access request waits for your decision."),
     }.get(section, "")
 
 
@@ -127,12 +130,13 @@ class WorkPlatformPane(Pane):
     BINDINGS = [
         Binding("p", "pool", "Customer pool", id="work.pool",
                 tooltip="Customers of your branch without an RM: claim them, or move books between RMs"),
-        Binding("1", "show_card(0)", "Show a section by its number", key_display="1–5", show=False,
+        Binding("1", "show_card(0)", "Show a section by its number", key_display="1–6", show=False,
                 id="work.card_1", tooltip="Show the section with this number on its card"),
         Binding("2", "show_card(1)", "", show=False, id="work.card_2", tooltip="Show the section with this number"),
         Binding("3", "show_card(2)", "", show=False, id="work.card_3", tooltip="Show the section with this number"),
         Binding("4", "show_card(3)", "", show=False, id="work.card_4", tooltip="Show the section with this number"),
         Binding("5", "show_card(4)", "", show=False, id="work.card_5", tooltip="Show the section with this number"),
+        Binding("6", "show_card(5)", "", show=False, id="work.card_6", tooltip="Show the section with this number"),
     ]
     DEFAULT_CSS = """
     WorkPlatformPane { padding: 0 1; }
@@ -270,6 +274,10 @@ class WorkPlatformPane(Pane):
             elif section == "campaigns":
                 campaigns = parts_of.get("campaigns", 0)
                 parts = [_("in 1 campaign") if campaigns == 1 else _("in {n} campaigns", n=campaigns)]
+            elif section == "access":
+                customers, exports = parts_of.get("customers", 0), parts_of.get("export", 0)
+                parts = [*([_("{n} for customers", n=customers)] if customers else []),
+                         *([_("{n} for exports", n=exports)] if exports else [])] or [_("none waiting")]
             else:
                 parts = [_("open")]
         number = self._sections.index(section) + 1
@@ -398,6 +406,10 @@ class WorkPlatformPane(Pane):
             from ocrm_tui.screens.campaign_targets import TargetListScreen
 
             self.app.push_screen(TargetListScreen(target), callback=self._back)
+        elif kind == "access":
+            from ocrm_tui.commands import open_access_requests
+
+            open_access_requests(self.app, select=target, callback=self._back)  # type: ignore[arg-type]
 
     def _back(self, _result=None) -> None:
         self.reload()
