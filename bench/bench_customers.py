@@ -171,7 +171,8 @@ def _search_backend(ctx: Context, backend: str, url: str, runs: int) -> list[Res
     return results
 
 
-SEARCH_TABLES = ("organisation", "staff_user", "customer", "customer_collaborator", "service_contact", "access_grant")
+SEARCH_TABLES = ("organisation", "staff_user", "customer", "customer_collaborator", "service_contact", "access_request",
+                 "access_grant")
 
 
 def postgres_search_db(ctx: Context) -> str:
