@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from ocrm_tui.db.models import AccessGrant, AccessRequest, AuditRecord, Campaign, Customer, SmsMessage
+from ocrm_tui.db.models import AccessGrant, AccessRequest, AuditRecord, Campaign, CampaignTarget, Customer, SmsMessage
 from ocrm_tui.services import access, auth, campaign_reports, scope, settings, sms, users
 from ocrm_tui.services.errors import NotFoundError, PermissionDenied, StaleRecordError, ValidationError
 from ocrm_tui.services.orgs import get_org_by_code
@@ -249,14 +249,23 @@ def test_a_stale_decision_is_refused_naming_who_decided(db, staff, clock):
         assert s.scalar(select(AccessGrant.id)) is None
 
 
+def campaigns_of(db, rm_no: str | None, *filters: str) -> list[int]:
+    """Campaigns with these saved filters; with ``rm_no``, each gives that RM a target (so they see it)."""
+    with db.session(write=True) as s:
+        made = [Campaign(name=f"活动{i}", filter_json=f) for i, f in enumerate(filters)]
+        s.add_all(made)
+        s.flush()
+        if rm_no is not None:
+            rm = get_user(s, rm_no)
+            mine = s.scalar(select(Customer.id).where(Customer.rm_id == rm.id).order_by(Customer.id))
+            s.add_all([CampaignTarget(campaign_id=c.id, customer_id=mine, rm_id=rm.id) for c in made])
+        s.commit()
+        return [c.id for c in made]
+
+
 def test_a_saved_search_is_resolved_in_the_approvers_scope(db, staff, clock):
     a, ids = staff
-    with db.session(write=True) as s:
-        everyone = Campaign(name="全行客户", filter_json='{"org_code": "HO"}')
-        outlet = Campaign(name="人民路网点", filter_json='{"org_code": "O1"}')
-        s.add_all([everyone, outlet])
-        s.commit()
-        everyone_id, outlet_id = everyone.id, outlet.id
+    everyone_id, outlet_id = campaigns_of(db, "R002", '{"org_code": "HO"}', '{"org_code": "O1"}')
     row = call(db, access.request_customers, a["R002"], reason="branch review", hours=24, campaign_id=everyone_id,
                clock=clock)
     assert row.customer_nos == () and row.search == "Customers of any tier of 总行 and below"
@@ -274,6 +283,130 @@ def test_a_saved_search_is_resolved_in_the_approvers_scope(db, staff, clock):
                clock=clock)
     with pytest.raises(ValidationError, match="matches 502 customers in your scope; at most 500"):
         call(db, access.approve, a["M001"], big.id, clock=clock)
+
+
+def test_an_approver_passes_on_only_their_own_scope_never_a_grant_of_theirs(db, staff, clock):
+    a, ids = staff
+    # An administrator grants 王经理 (城东支行) a customer of 江北分行 for a complaint.
+    own = call(db, access.request_customers, a["M001"], reason="cross-branch complaint", hours=8,
+               customer_nos=["C0004"], clock=clock)
+    call(db, access.approve, a["A001"], own.id, clock=clock)
+    assert opens(db, a["M001"], ids["C0004"], clock)  # the grant is in M001's scope for M001's own work
+    with db.session() as s:
+        with_grants = s.scalars(select(Customer.customer_no).where(scope.customer_scope(a["M001"], now=clock()))).all()
+        own_scope = s.scalars(select(Customer.customer_no)
+                              .where(scope.customer_scope(a["M001"], now=clock(), grants=False))).all()
+    assert sorted(with_grants) == ["C0001", "C0002", "C0003", "C0004", "C0005"]
+    assert sorted(own_scope) == ["C0001", "C0002", "C0003", "C0005"]
+
+    # ... but it is not M001's to pass on, by number ...
+    row = call(db, access.request_customers, a["R001"], reason="joint visit", hours=8,
+               customer_nos=["C0004", "C0003"], clock=clock)
+    with db.session() as s:
+        preview = access.approval_preview(s, a["M001"], row.id, clock=clock)
+    assert preview.found == ("C0003",) and preview.not_found == ("C0004",)
+    assert call(db, access.approve, a["M001"], row.id, clock=clock).granted == 1
+    assert opens(db, a["R001"], ids["C0003"], clock) and not opens(db, a["R001"], ids["C0004"], clock)
+    only_that = call(db, access.request_customers, a["R002"], reason="complaint", hours=8, customer_nos=["C0004"],
+                     clock=clock)
+    with pytest.raises(ValidationError, match="None of the customers asked for is in your scope"):
+        call(db, access.approve, a["M001"], only_that.id, clock=clock)
+    # ... nor by a saved search.
+    (everyone,) = campaigns_of(db, "R002", '{"org_code": "HO"}')
+    search = call(db, access.request_customers, a["R002"], reason="branch review", hours=8, campaign_id=everyone,
+                  clock=clock)
+    assert call(db, access.approve, a["M001"], search.id, clock=clock).granted == 4
+    assert not opens(db, a["R002"], ids["C0004"], clock)
+    with db.session() as s:
+        assert s.scalar(select(AccessGrant.id).where(AccessGrant.customer_id == ids["C0004"],
+                                                     AccessGrant.approved_by == a["M001"].id)) is None
+
+
+def test_a_managers_request_goes_to_a_manager_above_never_to_a_peer(db, staff, clock):
+    a, _ids = staff
+    with db.session(write=True) as s:
+        for no, name, org in [("M002", "周经理", "SB"), ("M003", "吴经理", "B2"), ("M004", "郑经理", "O1")]:
+            users.add_user(s, a["A001"], employee_no=no, name=name, role="manager", org_code=org, password=PASSWORD,
+                           clock=clock)
+        people = {**a, **{no: auth.actor_for(s, get_user(s, no)) for no in ("M002", "M003", "M004")}}
+    managers = call(db, access.request_customers, a["M001"], reason="cross-branch complaint", hours=4,
+                    customer_nos=["C0004"], clock=clock)
+    rms = call(db, access.request_customers, a["R001"], reason="joint visit", hours=4, customer_nos=["C0003"],
+               clock=clock)
+
+    def deciders(request_id: int) -> set[str]:
+        with db.session() as s:
+            return {no for no, actor in people.items() if access.can_decide(s, actor, request_id)}
+
+    # M001 manages 城东支行 (SB): a manager above it (M003 at B2) or an administrator decides, not the
+    # peer at SB (M002) nor the manager below (M004 at O1).
+    assert deciders(managers.id) == {"A001", "M003"}
+    # R001 works at 人民路网点 (O1): a manager at their node or above.
+    assert deciders(rms.id) == {"A001", "M001", "M002", "M003", "M004"}
+    with db.session() as s:  # the lists agree with the rule
+        for no, actor in people.items():
+            pending = {r.id for r in access.pending_for(s, actor, clock=clock)}
+            assert pending == {i for i in (managers.id, rms.id) if access.can_decide(s, actor, i)}, no
+            assert access.pending_count(s, actor, clock=clock) == len(pending), no
+        with pytest.raises(NotFoundError):
+            access.get_request(s, people["M002"], managers.id, clock=clock)
+    for no in ("M002", "M004"):
+        with pytest.raises(PermissionDenied, match="requester's manager or an administrator"):
+            call(db, access.approve, people[no], managers.id, clock=clock)
+        with pytest.raises(PermissionDenied, match="requester's manager or an administrator"):
+            call(db, access.reject, people[no], managers.id, note="peer", clock=clock)
+    call(db, access.approve, a["A001"], managers.id, clock=clock)
+
+    def running(no: str) -> list[int]:
+        with db.session() as s:
+            return [r.id for r in access.running_for(s, people[no], clock=clock)]
+
+    assert running("M002") == [] and running("M003") == [managers.id]
+    with pytest.raises(PermissionDenied, match="requester's manager or an administrator"):
+        call(db, access.revoke, people["M002"], managers.id, note="peer", clock=clock)
+    assert call(db, access.revoke, people["M003"], managers.id, note="done", clock=clock).status == "revoked"
+    assert call(db, access.approve, people["M002"], rms.id, clock=clock).decided_by_no == "M002"
+
+
+def test_an_approval_is_capped_at_the_maximum_in_force_when_deciding(db, staff, clock):
+    a, ids = staff
+    row = call(db, access.request_customers, a["R001"], reason="two-day audit", hours=48, customer_nos=["C0003"],
+               clock=clock)
+    with db.session(write=True) as s:
+        settings.set_setting(s, "access.max_hours", 24)
+        s.commit()
+    with pytest.raises(ValidationError, match="asks for 48 hours, more than the 24 hours now allowed") as refused:
+        call(db, access.approve, a["M001"], row.id, clock=clock)
+    assert refused.value.field == "hours"
+    with db.session() as s:
+        assert access.get_request(s, a["R001"], row.id, clock=clock).status == "pending"
+        assert s.scalar(select(AccessGrant.id)) is None
+    assert not opens(db, a["R001"], ids["C0003"], clock)
+    assert call(db, access.reject, a["M001"], row.id, note="ask for 24 hours", clock=clock).status == "rejected"
+    again = call(db, access.request_customers, a["R001"], reason="audit", hours=24, customer_nos=["C0003"],
+                 clock=clock)
+    approved = call(db, access.approve, a["M001"], again.id, clock=clock)
+    assert approved.expires_at == clock() + timedelta(hours=24)
+
+
+def test_a_saved_search_names_only_a_campaign_the_requester_sees(db, staff, clock):
+    a, _ids = staff
+    (theirs,) = campaigns_of(db, "R001", '{"org_code": "O1"}')
+    (others,) = campaigns_of(db, None, '{"org_code": "HO"}')
+    with pytest.raises(NotFoundError) as unknown:
+        call(db, access.request_customers, a["R001"], reason="visit", hours=8, campaign_id=999999, clock=clock)
+    with pytest.raises(NotFoundError) as hidden:
+        call(db, access.request_customers, a["R001"], reason="visit", hours=8, campaign_id=others, clock=clock)
+    assert hidden.value.message == unknown.value.message == "No such campaign"
+    with pytest.raises(NotFoundError, match="No such campaign"):  # a teller sees no campaign
+        call(db, access.request_customers, a["T001"], reason="visit", hours=8, campaign_id=theirs, clock=clock)
+    with db.session() as s:
+        assert s.scalar(select(AccessRequest.id)) is None
+    assert call(db, access.request_customers, a["R001"], reason="visit", hours=8, campaign_id=theirs,
+                clock=clock).search == "Customers of any tier of 人民路网点 and below"
+    # A bank-wide campaign is one a manager sees.
+    assert call(db, access.request_customers, a["M001"], reason="review", hours=8, campaign_id=others,
+                clock=clock).status == "pending"
 
 
 # -- approved unmasked exports -------------------------------------------------------------------
@@ -387,3 +520,52 @@ def test_the_gateway_file_needs_an_approval_even_for_an_admin(db, branch, live, 
     with pytest.raises(ValidationError, match="used already"):
         call(db, sms.export_outbox, a001, tmp_path / "again.csv", for_gateway=True, request_id=all_queued.id,
              clock=clock)
+
+
+def test_an_unmasked_export_needs_the_right_to_see_full_values(db, branch, live, tmp_path, clock):  # noqa: F811
+    send_sms(db, live, clock)
+    with db.session(write=True) as s:
+        users.add_user(s, a001 := auth.actor_for(s, get_user(s, "A001")), employee_no="A002", name="第二管理员",
+                       role="admin", org_code="HO", password=PASSWORD, clock=clock)
+        a002 = auth.actor_for(s, get_user(s, "A002"))
+        m001 = auth.actor_for(s, get_user(s, "M001"))
+    targets = call(db, access.request_export, m001, what=f"targets:{live}", purpose="call list", hours=4, clock=clock)
+    call(db, access.approve, a001, targets.id, clock=clock)
+    gateway = call(db, access.request_export, a001, what="sms:all", purpose="gateway run", hours=4, clock=clock)
+    call(db, access.approve, a002, gateway.id, clock=clock)
+
+    # The right is withdrawn from 王经理 after the approval: no file with full values, and no new request.
+    call(db, users.set_unmask, a001, "M001", "withdraw", clock=clock)
+    refused = "An unmasked export needs the right to see full customer values"
+    with pytest.raises(PermissionDenied, match=refused):
+        call(db, access.request_export, m001, what=f"targets:{live}", purpose="call list", hours=4, clock=clock)
+    with pytest.raises(PermissionDenied, match=refused):
+        call(db, campaign_reports.export_targets, m001, live, tmp_path / "t.csv", "csv", unmasked_request=targets.id,
+             clock=clock)
+    assert not (tmp_path / "t.csv").exists()
+    with db.session() as s:
+        assert access.get_request(s, m001, targets.id, clock=clock).status == "approved"
+    masked = call(db, campaign_reports.export_targets, m001, live, tmp_path / "m.csv", "csv", clock=clock)
+    assert {r[0]: r for r in read_csv(masked.result.path)[1:5]}["9300000000"][1:3] == ["张*", "139****0001"]
+
+    # An administrator too: the right as the setting unmask.roles gives it.
+    with db.session(write=True) as s:
+        settings.set_setting(s, "unmask.roles", ["rm", "manager"])
+        s.commit()
+    with pytest.raises(PermissionDenied, match=refused):
+        call(db, sms.export_outbox, a001, tmp_path / "g.csv", for_gateway=True, request_id=gateway.id, clock=clock)
+    assert not (tmp_path / "g.csv").exists()
+    with db.session() as s:
+        assert set(s.scalars(select(SmsMessage.status))) == {"queued"}
+    with pytest.raises(PermissionDenied, match=refused):
+        call(db, access.request_export, a001, what="sms:all", purpose="gateway run", hours=4, clock=clock)
+
+    # Given back, the approvals still waiting are used.
+    call(db, users.set_unmask, a001, "M001", "grant", clock=clock)
+    call(db, users.set_unmask, a001, "A001", "grant", clock=clock)
+    done = call(db, campaign_reports.export_targets, m001, live, tmp_path / "t.csv", "csv", unmasked_request=targets.id,
+                clock=clock)
+    assert {r[0]: r for r in read_csv(done.result.path)[1:5]}["9300000000"][1:3] == ["张伟", "13900000001"]
+    assert call(db, sms.export_outbox, a001, tmp_path / "g.csv", for_gateway=True, request_id=gateway.id,
+                clock=clock).messages == 3
+    assert [e[2]["masked"] for e in events(db, "export.targets")] == [True, False]

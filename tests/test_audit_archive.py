@@ -7,11 +7,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import stat
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
@@ -19,6 +21,7 @@ from ocrm_tui.cli import app, audit_cmd
 from ocrm_tui.db.models import AuditArchive, AuditRecord, LoginAttempt
 from ocrm_tui.services import audit, audit_archive, auth, orgs, settings, users
 from ocrm_tui.services.clock import FakeClock
+from ocrm_tui.db import migrate
 from ocrm_tui.services.errors import AuthenticationError, PermissionDenied, ValidationError
 from tests.conftest import PASSWORD, remove_audit_protection
 
@@ -70,7 +73,7 @@ def seqs_before(db, when):
 
 
 def archive(db, actor, before=CUT, path=None, **kw):
-    with db.session(write=True) as s:
+    with db.session() as s:
         return audit_archive.archive(s, actor, before, path, clock=FakeClock(TODAY), **kw)
 
 
@@ -260,6 +263,237 @@ def test_a_failed_commit_takes_the_file_away_again(trail, system, folder, monkey
     assert list(folder.iterdir()) == []
 
 
+# -- an archive never replaces a file ---------------------------------------------------------------
+
+def test_an_existing_file_is_never_replaced(trail, system, folder):
+    out = folder / "a.jsonl"
+    out.write_text("the branch's own notes\n", encoding="utf-8")
+    before = counts(trail)
+    with pytest.raises(ValidationError, match="already exists; an archive never replaces a file"):
+        archive(trail, system, path=out)
+    assert out.read_text(encoding="utf-8") == "the branch's own notes\n"
+    assert counts(trail) == before and [p.name for p in folder.iterdir()] == ["a.jsonl"]
+
+
+def test_a_name_taken_while_the_file_is_written_is_kept(trail, system, folder, monkeypatch):
+    out = folder / "a.jsonl"
+    before = counts(trail)
+    real = audit_archive.verify_archive
+
+    def someone_writes_the_name(path, **kw):
+        out.write_text("written meanwhile\n", encoding="utf-8")
+        return real(path, **kw)
+
+    monkeypatch.setattr(audit_archive, "verify_archive", someone_writes_the_name)
+    with pytest.raises(ValidationError, match="already exists; an archive never replaces a file"):
+        archive(trail, system, path=out)
+    assert out.read_text(encoding="utf-8") == "written meanwhile\n"
+    assert counts(trail) == before and [p.name for p in folder.iterdir()] == ["a.jsonl"]  # no temporary file
+
+
+def test_a_file_name_an_earlier_cut_recorded_is_refused(trail, system, folder, tmp_path):
+    archive(trail, system, path=folder / "audit.jsonl")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = counts(trail)
+    with pytest.raises(ValidationError, match=r"archive file named audit.jsonl is already recorded \(the cut before"):
+        archive(trail, system, before=date(2023, 1, 1), path=elsewhere / "audit.jsonl")
+    (folder / "audit.jsonl").unlink()  # moved away: the name is still the recorded one
+    with pytest.raises(ValidationError, match="already recorded"):
+        archive(trail, system, before=date(2023, 1, 1), path=folder / "audit.jsonl")
+    assert counts(trail) == before and list(elsewhere.iterdir()) == [] and list(folder.iterdir()) == []
+
+
+def test_a_file_whose_content_is_already_recorded_is_refused(trail, system, folder, monkeypatch):
+    first = archive(trail, system, path=folder / "a1.jsonl")
+    written = []
+
+    def stop(session, actor, p, result, clock):
+        written.append(result.sha256)
+        raise RuntimeError("stopped before the cut")
+
+    with monkeypatch.context() as m:  # learn what the next file will hold (the clock is fixed)
+        m.setattr(audit_archive, "_cut", stop)
+        with pytest.raises(RuntimeError):
+            archive(trail, system, before=date(2023, 1, 1), path=folder / "a2.jsonl")
+    assert list(folder.iterdir()) == [folder / "a1.jsonl"]
+    with trail.session(write=True) as s:  # the same file, recorded under another name
+        s.add(AuditArchive(archived_by="x", before_at=OLD, first_seq=0, last_seq=0, last_hash=audit.GENESIS,
+                           records=0, login_attempts=0, file_name="copy.jsonl", file_sha256=written[0]))
+        s.commit()
+    before = counts(trail)
+    with pytest.raises(ValidationError, match=r"same content is already recorded \(.*copy.jsonl\)"):
+        archive(trail, system, before=date(2023, 1, 1), path=folder / "a2.jsonl")
+    assert counts(trail) == before and sorted(p.name for p in folder.iterdir()) == ["a1.jsonl"]
+    with trail.session() as s:
+        assert audit.archive_anchor(s)[0] == first.last_seq
+
+
+def test_the_folder_is_forced_to_disk_after_the_rename_before_the_commit(trail, system, folder, monkeypatch):
+    out = folder / "a.jsonl"
+    seen = []
+    real = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            seen.append((out.exists(), counts(trail)[2]))  # the name is there; the cut is not committed yet
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    archive(trail, system, path=out)
+    assert seen == [(True, 0)]
+    assert counts(trail)[2] == 1
+
+
+# -- what the database itself allows -------------------------------------------------------------
+
+def refused(db, *statements, match="append-only"):
+    with pytest.raises(DBAPIError, match=match), db.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def test_declaring_an_archive_is_not_enough_to_delete_records(trail, system, folder, backend):
+    archive(trail, system, path=folder / "a.jsonl")
+    with trail.session() as s:
+        head = audit.verify_chain(s)
+    with trail.session(write=True) as s:  # a made-up cut over the remaining records, in its own transaction
+        s.add(AuditArchive(archived_by="x", before_at=TODAY, first_seq=1, last_seq=head.head_seq,
+                           last_hash=head.head_hash, records=head.head_seq, login_attempts=0, file_name="x",
+                           file_sha256="0" * 64))
+        s.commit()
+    delete = f"DELETE FROM audit_record WHERE seq = {head.head_seq - 1}"
+    if backend == "postgres":
+        refused(trail, "SELECT set_config('ocrm.archive', 'on', true)", delete)
+        refused(trail, "SELECT set_config('ocrm.archive', 'on', true)", "DELETE FROM login_attempt")
+        with trail.session() as s:
+            assert audit.verify_chain(s).reason == "anchor"  # the made-up cut itself is found
+            assert s.execute(select(func.count()).select_from(AuditRecord)
+                             .where(AuditRecord.seq == head.head_seq - 1)).scalar() == 1
+    else:
+        # SQLite's triggers only know the newest cut (and anyone who can write the file can drop them):
+        # ocrm audit verify finds the made-up cut.
+        with trail.engine.begin() as conn:
+            conn.execute(text(delete))
+        with trail.session() as s:
+            report = audit.verify_chain(s)
+        assert (report.ok, report.reason) == (False, "anchor")
+
+
+def test_login_attempts_are_append_only(trail, system, folder, backend):
+    refused(trail, "UPDATE login_attempt SET success = true")
+    refused(trail, "DELETE FROM login_attempt")
+    if backend == "postgres":
+        refused(trail, "SELECT set_config('ocrm.archive', 'on', true)", "DELETE FROM login_attempt")
+    done = archive(trail, system, path=folder / "a.jsonl")
+    assert done.login_attempts == 2
+    refused(trail, "UPDATE login_attempt SET outcome = 'ok'")
+    refused(trail, "DELETE FROM login_attempt")  # all written after the cut's day
+    with trail.session() as s:
+        assert s.execute(select(func.count()).select_from(LoginAttempt)).scalar() == 4
+
+
+def test_tables_of_the_trail_cannot_be_truncated(trail, backend):
+    if backend != "postgres":
+        pytest.skip("TRUNCATE is PostgreSQL's")
+    before = counts(trail)
+    for table in ("audit_record", "login_attempt", "audit_archive"):
+        refused(trail, f"TRUNCATE {table} CASCADE", match=f"{table} is append-only")
+    assert counts(trail) == before
+
+
+# -- the cut is short and checks what it relies on -----------------------------------------------
+
+def test_terminals_keep_working_while_the_file_is_written(trail, system, folder, monkeypatch):
+    real = audit_archive.verify_archive
+    logged_in = []
+
+    def a_teller_logs_in(path, **kw):
+        with trail.session(write=True) as s:
+            logged_in.append(auth.authenticate(s, "T001", PASSWORD, clock=FakeClock(TODAY)))
+        return real(path, **kw)
+
+    monkeypatch.setattr(audit_archive, "verify_archive", a_teller_logs_in)
+    done = archive(trail, system, path=folder / "a.jsonl")
+    assert logged_in and done.login_attempts == 2
+    with trail.session() as s:
+        assert audit.verify_chain(s).ok
+        assert s.execute(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= TODAY)).scalar() == 1
+
+
+def test_a_trail_cut_meanwhile_is_refused_and_the_file_removed(trail, system, folder, monkeypatch):
+    real = audit_archive.verify_archive
+    others = []
+
+    def another_admin_archives(path, **kw):
+        if not others:
+            others.append(True)
+            others.append(archive(trail, system, path=folder / "other.jsonl"))
+        return real(path, **kw)
+
+    monkeypatch.setattr(audit_archive, "verify_archive", another_admin_archives)
+    with pytest.raises(ValidationError, match="The audit trail changed meanwhile; nothing was archived. Run it again"):
+        archive(trail, system, path=folder / "mine.jsonl")
+    assert sorted(p.name for p in folder.iterdir()) == ["other.jsonl"]
+    with trail.session() as s:
+        assert audit.archive_anchor(s)[0] == others[1].last_seq
+        assert audit.verify_chain(s).ok
+        assert audit_archive.verify_archives(s, [folder / "other.jsonl"]).continues
+    assert counts(trail)[2] == 1
+
+
+def test_login_attempts_leave_only_with_audit_records(trail, system, folder):
+    archive(trail, system, path=folder / "a1.jsonl")
+    with trail.engine.begin() as conn:  # loaded from another system: no audit record of its own
+        conn.execute(insert(LoginAttempt), [dict(employee_no="T001", at=datetime(2021, 6, 1, tzinfo=timezone.utc),
+                                                  success=False, outcome="wrong_password", purpose="login",
+                                                  terminal="")])
+    with pytest.raises(ValidationError, match="the 1 login attempts before that day are archived only together "
+                                              "with audit records: archive before a later day"):
+        archive(trail, system, path=folder / "a2.jsonl")
+    second = archive(trail, system, before=date(2023, 1, 1), path=folder / "a2.jsonl")
+    assert second.records > 0 and second.login_attempts == 3
+    assert [c["at"][:10] for c in lines(second.path) if c.get("type") == "login_attempt"] == [
+        "2022-06-01", "2022-06-01", "2021-06-01"]
+    with trail.session() as s:
+        assert audit.verify_chain(s).ok
+
+
+# -- the schema ----------------------------------------------------------------------------------
+
+def downgrade(db, revision):
+    from alembic import command
+
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_the_schema_does_not_go_back_before_0007_after_a_cut(trail, system, folder):
+    archive(trail, system, path=folder / "a.jsonl")
+    with pytest.raises(RuntimeError, match="The audit trail has been archived .1 archive cut"):
+        downgrade(trail, "0006")
+    assert migrate.current_revision(trail.engine) == migrate.head_revision()
+    with trail.session() as s:
+        assert audit.verify_chain(s).ok and audit.archive_anchor(s) is not None
+
+
+def test_without_a_cut_the_schema_goes_back_to_refusing_every_delete(db):
+    # No staff: SQLite rebuilds staff_user on the way down, which its foreign keys refuse while staff exist.
+    with db.session(write=True) as s:
+        s.add(LoginAttempt(employee_no="T001", at=OLD, success=False, outcome="unknown_user", purpose="login",
+                           terminal=""))
+        s.commit()
+    downgrade(db, "0006")
+    assert migrate.current_revision(db.engine) == "0006"
+    refused(db, "DELETE FROM audit_record WHERE seq = 1")
+    with db.engine.begin() as conn:  # login attempts were not protected before 0007
+        conn.execute(text("UPDATE login_attempt SET terminal = 'x'"))
+    migrate.upgrade(db.engine)
+    refused(db, "UPDATE login_attempt SET terminal = 'y'")
+
+
 # -- ocrm audit archive / verify --archive ----------------------------------------------------------
 
 def ocrm(*args, input=None):
@@ -300,6 +534,21 @@ def test_cli_archive_asks_on_a_terminal_and_refuses_without_one(trail, db_url, f
     assert accepted.exit_code == 0, accepted.output
     assert "login attempts written before 2022-01-01" in accepted.stderr  # the question named what goes
     assert out.exists() and counts(trail)[2] == 1
+
+
+def test_cli_archive_never_replaces_a_file(trail, db_url, folder, monkeypatch):
+    out = folder / "a.jsonl"
+    out.write_text("kept\n", encoding="utf-8")
+    forced = ocrm("audit", "archive", "--before", "2022-01-01", "--out", str(out), "--yes", "--force", "--db", db_url)
+    assert forced.exit_code == 2 and "No such option" in forced.stderr
+    refused_ = ocrm("audit", "archive", "--before", "2022-01-01", "--out", str(out), "--yes", "--db", db_url)
+    assert refused_.exit_code == 1 and "Traceback" not in refused_.output
+    assert [line for line in refused_.stderr.splitlines() if line.strip()] == [
+        f"Error: {out} already exists; an archive never replaces a file: choose another name"]
+    monkeypatch.setattr(audit_cmd, "on_terminal", lambda: True)
+    asked = ocrm("audit", "archive", "--before", "2022-01-01", "--out", str(out), "--db", db_url, input="y\n")
+    assert asked.exit_code == 1 and "remove them from the database?" not in asked.stderr  # refused before asking
+    assert out.read_text(encoding="utf-8") == "kept\n" and counts(trail)[2] == 0
 
 
 def test_cli_archive_refusals_are_one_line(trail, db_url, folder):

@@ -23,6 +23,7 @@ from ocrm_tui.services.exports import Percent, Sheet
 from ocrm_tui.services.orgs import get_org_by_code
 from ocrm_tui.services.pinyin import name_keys
 from ocrm_tui.services.users import get_user
+from tests.conftest import PASSWORD
 
 runner = CliRunner()
 
@@ -36,8 +37,8 @@ PEOPLE = [
 TEMPLATE = "{surname}{title}您好，{product}限时发售，详询{rm_name}。"
 
 
-def ocrm(*args: str):
-    return runner.invoke(app, list(args))
+def ocrm(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
 
 
 def one_line_error(result) -> str:
@@ -283,7 +284,6 @@ def approved_export(db, what: str, clock) -> int:
     """A001's export request for ``what``, approved by a second administrator (A002)."""
     from ocrm_tui.services import access, users
     from ocrm_tui.services.errors import NotFoundError
-    from tests.conftest import PASSWORD
 
     with db.session(write=True) as s:
         admin = auth.actor_for(s, get_user(s, "A001"))
@@ -314,9 +314,17 @@ def test_the_gateway_file_has_full_mobiles_and_is_an_audited_unmasked_export(db_
     not_yours = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway",
                      "--request", str(request), "--db", db_url)
     assert not_yours.exit_code == 1 and "not yours" in one_line_error(not_yours)
+    # The file for the gateway is made in person: the administrator's password.
+    wrong = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway",
+                 "--request", str(request), "--as", "A001", "--password-stdin", "--db", db_url, input="guess-1234\n")
+    assert wrong.exit_code == 1 and "Wrong employee number or password" in one_line_error(wrong)
+    assert not out.exists()
+    with db.session() as s:
+        assert set(s.scalars(select(SmsMessage.status))) == {"queued"}
     result = ocrm("sms", "export", "--out", str(out), "--campaign", str(live), "--for-gateway",
-                  "--request", str(request), "--as", "A001", "--db", db_url)
+                  "--request", str(request), "--as", "A001", "--db", db_url, input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
+    assert "Password of A001" in result.stderr and PASSWORD not in result.output
     header, *rows = read_csv(out)  # the gateway reads every line: no footer
     assert sorted(r[3] for r in rows) == ["13900000001", "13900000002", "13900000003"]
     manifest = (tmp_path / "gateway.csv.manifest.txt").read_text(encoding="utf-8")
@@ -330,7 +338,7 @@ def test_the_gateway_file_has_full_mobiles_and_is_an_audited_unmasked_export(db_
     # A message leaves for the gateway once: the next run finds nothing (and its approval stays unused).
     again = approved_export(db, "sms:all", clock)
     second = ocrm("sms", "export", "--out", str(tmp_path / "again.csv"), "--for-gateway", "--request", str(again),
-                  "--as", "A001", "--db", db_url)
+                  "--as", "A001", "--password-stdin", "--db", db_url, input=PASSWORD + "\n")
     assert second.exit_code == 0, second.output
     assert "No message is waiting" in second.stdout
     assert not (tmp_path / "again.csv").exists()

@@ -1,6 +1,7 @@
 """`ocrm access …`: ask for temporary access to customers or for an unmasked export, and
 decide such requests (the requester's manager or an administrator), acting as a member of
-staff (`--as EMPLOYEE_NO`)."""
+staff (`--as EMPLOYEE_NO`). A decision (approve, reject, revoke) is made in person: the
+member of staff gives their password (asked for, or one line with --password-stdin)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ocrm_tui.cli.common import DbOption, console, fail, handle_errors, opened, say
-from ocrm_tui.cli.report_cmd import AsOption, acting
+from ocrm_tui.cli.report_cmd import AsOption, PasswordStdinOption, acting, acting_in_person
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Access requests: temporary access to customers, unmasked exports, and their approval.",
@@ -143,6 +144,7 @@ def approve(
     request_id: RequestId,
     note: Annotated[str, typer.Option("--note", metavar="TEXT", help="A note kept with the approval.")] = "",
     as_staff: AsOption = None,
+    password_stdin: PasswordStdinOption = False,
     db: DbOption = None,
 ) -> None:
     """Approve a pending request: its customers found in your scope are granted until it expires."""
@@ -150,7 +152,7 @@ def approve(
 
     with opened(db, create_sqlite=False) as database:
         with database.session(write=True) as s:
-            actor = acting(s, as_staff)
+            actor = acting_in_person(s, as_staff, password_stdin=password_stdin)
             preview = access.approval_preview(s, actor, request_id)
             row = access.approve(s, actor, request_id, note=note)
     say(_summary(row))
@@ -162,13 +164,14 @@ def approve(
 
 @app.command("reject")
 @handle_errors
-def reject(request_id: RequestId, note: NoteOption, as_staff: AsOption = None, db: DbOption = None) -> None:
+def reject(request_id: RequestId, note: NoteOption, as_staff: AsOption = None,
+           password_stdin: PasswordStdinOption = False, db: DbOption = None) -> None:
     """Refuse a pending request, saying why."""
     from ocrm_tui.services import access
 
     with opened(db, create_sqlite=False) as database:
         with database.session(write=True) as s:
-            row = access.reject(s, acting(s, as_staff), request_id, note=note)
+            row = access.reject(s, acting_in_person(s, as_staff, password_stdin=password_stdin), request_id, note=note)
     say(_summary(row))
 
 
@@ -186,11 +189,12 @@ def withdraw(request_id: RequestId, as_staff: RequesterOption = None, db: DbOpti
 
 @app.command("revoke")
 @handle_errors
-def revoke(request_id: RequestId, note: NoteOption, as_staff: AsOption = None, db: DbOption = None) -> None:
+def revoke(request_id: RequestId, note: NoteOption, as_staff: AsOption = None,
+           password_stdin: PasswordStdinOption = False, db: DbOption = None) -> None:
     """End an approved request now: its access stops at once."""
     from ocrm_tui.services import access
 
     with opened(db, create_sqlite=False) as database:
         with database.session(write=True) as s:
-            row = access.revoke(s, acting(s, as_staff), request_id, note=note)
+            row = access.revoke(s, acting_in_person(s, as_staff, password_stdin=password_stdin), request_id, note=note)
     say(_summary(row))

@@ -48,21 +48,10 @@ def _value(v: Any) -> str:
 
 
 def compact_changes(changes: dict) -> str:
-    """{field: [before, after]} as `field: before → after`, one per line; a created field
-    shows its value only. updated_at beside other changes is left out: the record's time says it."""
-    parts = []
-    for field, pair in changes.items():
-        if field == "updated_at" and len(changes) > 1:
-            continue
-        if isinstance(pair, list) and len(pair) == 2:
-            before, after = pair
-            if before is None:
-                parts.append(f"{field}: {_value(after)}")
-            else:
-                parts.append(f"{field}: {_value(before)} → {_value(after)}")
-        else:
-            parts.append(f"{field}: {_value(pair)}")
-    return "\n".join(parts)
+    """{field: [before, after]} as `field: before → after`, one per line, each value cut to the column."""
+    from ocrm_tui.services.audit import describe_changes
+
+    return describe_changes(changes, _value, sep="\n")
 
 
 @app.command("verify")
@@ -272,10 +261,11 @@ def archive(
     before: Annotated[str, typer.Option("--before", metavar="YYYY-MM-DD", help="Archive what was written before this day.")],
     out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The archive file to write (JSON lines; .gz compresses it).")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Archive without asking for confirmation.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Move audit and login records older than the retention period to a verified archive file."""
+    """Move audit and login records older than the retention period to a verified archive file.
+
+    The file must be new: an archive never replaces a file."""
     from ocrm_tui.services import audit_archive
     from ocrm_tui.services.actor import Actor
 
@@ -287,6 +277,7 @@ def archive(
         if not yes:
             with database.session() as s:
                 plan = audit_archive.plan(s, actor, day)
+                audit_archive.check_target(s, out)  # refused before asking, not after
             question = _("Move audit records {first}–{last} ({n}) and {m} login attempts written before {day} to "
                          "{path} and remove them from the database?", first=plan.first_seq, last=plan.last_seq,
                          n=f"{plan.records:,}", m=f"{plan.login_attempts:,}", day=day.isoformat(), path=str(out))
@@ -297,8 +288,8 @@ def archive(
                 fail(_("Nothing was archived: no answer."))
             if not confirmed:
                 fail(_("Nothing was archived."))
-        with database.session(write=True) as s:
-            done = audit_archive.archive(s, actor, day, out, overwrite=force)
+        with database.session() as s:  # the service takes the write lock only for the cut itself
+            done = audit_archive.archive(s, actor, day, out)
     say(_("Archived audit records {first}–{last} ({n}) and {m} login attempts written before {day} to {path}; "
           "SHA-256 {sha}.", first=done.first_seq, last=done.last_seq, n=f"{done.records:,}",
           m=f"{done.login_attempts:,}", day=day.isoformat(), path=str(done.path), sha=done.sha256))

@@ -1,5 +1,6 @@
 """`ocrm export targets CAMPAIGN_ID`: a campaign's target list as a masked CSV or XLSX file
-(with `--unmasked --request N`: full values, under the exporter's approved export request)."""
+(with `--unmasked --request N`: full values, under the exporter's approved export request,
+made in person: the `--as` member of staff gives their password)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Annotated
 import typer
 
 from ocrm_tui.cli.common import DbOption, fail, handle_errors, opened, say
-from ocrm_tui.cli.report_cmd import AsOption, ForceOption, acting, output_format
+from ocrm_tui.cli.report_cmd import (
+    AsOption,
+    ForceOption,
+    PasswordStdinOption,
+    acting,
+    acting_in_person,
+    output_format,
+)
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="Masked exports (CSV, XLSX), each one audited.", no_args_is_help=True)
@@ -33,6 +41,7 @@ def targets(
     request: Annotated[int | None, typer.Option(
         "--request", metavar="N", help="Your approved export request for targets:CAMPAIGN_ID (used once).")] = None,
     as_staff: AsOption = None,
+    password_stdin: PasswordStdinOption = False,
     db: DbOption = None,
 ) -> None:
     """The target list with RM, outcome, amount, contact time and note; names cut to the surname, mobiles masked."""
@@ -46,7 +55,9 @@ def targets(
     chosen = output_format(fmt.value if fmt else None, out, allow_table=False)
     with opened(db, create_sqlite=False) as database:
         with database.session(write=True) as s:
-            done = campaign_reports.export_targets(s, acting(s, as_staff), campaign_id, out, chosen, overwrite=force,
+            # Full values leave only with the exporter there in person.
+            actor = acting_in_person(s, as_staff, password_stdin=password_stdin) if unmasked else acting(s, as_staff)
+            done = campaign_reports.export_targets(s, actor, campaign_id, out, chosen, overwrite=force,
                                                    unmasked_request=request)
     if request is not None:
         say(_("Targets of campaign {id} ({name}) written to {path} with full names and mobiles under request {request}: "

@@ -35,6 +35,32 @@ def acting(session, employee_no: str | None):
     return acting_staff(session, employee_no) if employee_no else Actor.system()
 
 
+PasswordStdinOption = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the --as staff member's password from the first line of standard input instead of "
+                             "asking for it.")]
+
+
+def acting_in_person(session, employee_no: str | None, *, password_stdin: bool = False):
+    """The actor of a decision or of a file with full values: the named staff member, who
+    proves it is them with their password (checked like a login: a wrong one counts towards
+    the lockout, and the attempt is recorded); without --as, the administrator at the server,
+    whom the services refuse such acts."""
+    import socket
+
+    from ocrm_tui.services.actor import Actor
+    from ocrm_tui.services.auth import authenticate
+
+    if not employee_no:
+        return Actor.system()
+    if password_stdin:
+        from ocrm_tui.cli.user_cmd import read_stdin_line
+
+        password = read_stdin_line(_("the password"))
+    else:
+        password = typer.prompt(_("Password of {no}", no=employee_no), hide_input=True, err=True)
+    return authenticate(session, employee_no, password, purpose="cli", terminal=f"cli@{socket.gethostname()}")
+
+
 def output_format(fmt: str | None, out: Path | None, *, allow_table: bool) -> str:
     """The format asked for, else the one --out's extension names; a file format needs --out."""
     from ocrm_tui.services import exports

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ocrm_tui.cli.common import DbOption, fail, handle_errors, opened, say
-from ocrm_tui.cli.report_cmd import AsOption, ForceOption, acting
+from ocrm_tui.cli.report_cmd import AsOption, ForceOption, PasswordStdinOption, acting, acting_in_person
 from ocrm_tui.i18n import _
 
 app = typer.Typer(help="The SMS outbox.", no_args_is_help=True)
@@ -26,11 +26,13 @@ def export(
         "--request", metavar="N", help="Your approved export request for sms:ID or sms:all (used once).")] = None,
     force: ForceOption = False,
     as_staff: AsOption = None,
+    password_stdin: PasswordStdinOption = False,
     db: DbOption = None,
 ) -> None:
     """Write the queued messages (campaign, customer number, mobile, text, queued at): with
     --for-gateway, full mobiles for the SMS gateway, and the messages are marked exported; without
-    it, a masked preview to check the texts (the messages stay queued)."""
+    it, a masked preview to check the texts (the messages stay queued). The file for the gateway
+    is made in person: the --as member of staff gives their password."""
     from ocrm_tui.services import sms
 
     what = f"sms:{campaign_id}" if campaign_id is not None else "sms:all"
@@ -41,7 +43,8 @@ def export(
                "--purpose TEXT --hours N --as EMPLOYEE_NO`, then name it with --request N --as EMPLOYEE_NO", what=what))
     with opened(db, create_sqlite=False) as database:
         with database.session(write=True) as s:
-            done = sms.export_outbox(s, acting(s, as_staff), out, campaign_id=campaign_id, for_gateway=for_gateway,
+            actor = acting_in_person(s, as_staff, password_stdin=password_stdin) if for_gateway else acting(s, as_staff)
+            done = sms.export_outbox(s, actor, out, campaign_id=campaign_id, for_gateway=for_gateway,
                                      request_id=request, overwrite=force)
     if not done.messages:
         say(_("No message is waiting in the outbox; no file was written."))

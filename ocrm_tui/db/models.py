@@ -106,7 +106,7 @@ class LoginAttempt(SQLModel, table=True):
     success: bool
     # ok / wrong_password / locked / disabled / unknown_user / locked_out (this failure locked it)
     outcome: str = Field(max_length=24)
-    purpose: str = Field(default="login", max_length=16)  # login / unlock / passwd
+    purpose: str = Field(default="login", max_length=16)  # login / unlock / passwd / cli (a staff member acting in a command)
     terminal: str = Field(default="", max_length=64)
 
 

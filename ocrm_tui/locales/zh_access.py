@@ -86,6 +86,13 @@ ZH_ACCESS: dict[str, str] = {
         "--as 工号` 申请，获批后用 --request N --as 工号 注明",
     "The manifest {path} names the exporter, the approval, the rows and the SHA-256.":
         "清单文件 {path} 记录了导出人、批准、行数和 SHA-256。",
+    # Deciding in person, the approver's own scope, the unmask right
+    "Password of {no}": "{no} 的密码",
+    "An unmasked export needs the right to see full customer values, which you do not have":
+        "不脱敏导出需要查看完整客户信息的权限，您没有该权限",
+    "Request {id} asks for {n} hours, more than the {max} hours now allowed (setting access.max_hours); reject it, "
+    "and the requester can ask again":
+        "申请 {id} 要求 {n} 小时，超过当前允许的 {max} 小时（设置项 access.max_hours）；请驳回，申请人可重新申请",
     # Words the request list shares with the access-requests screen.
     "Reason": "理由",
     "pending": "待审批",

@@ -78,6 +78,18 @@ ZH_AUDIT: dict[str, str] = {
     "The archive file did not verify when read back ({problem}); nothing was archived":
         "归档文件回读校验未通过（{problem}）；未归档任何记录",
     "Could not write the archive file {path}: {reason}": "无法写入归档文件 {path}：{reason}",
+    "Nothing to archive: no audit records before {day} are left in the database; the {n} login attempts before "
+    "that day are archived only together with audit records: archive before a later day":
+        "没有可归档的记录：数据库中已没有 {day} 之前的审计记录；该日之前的 {n} 条登录记录只与审计记录一同归档："
+        "请选择更晚的截止日期",
+    "{path} already exists; an archive never replaces a file: choose another name":
+        "{path} 已存在；归档从不覆盖文件：请换一个文件名",
+    "An archive file named {name} is already recorded (the cut before {day}); choose another name":
+        "已登记过名为 {name} 的归档文件（{day} 之前的归档）；请换一个文件名",
+    "An archive file with the same content is already recorded (the cut before {day}, {name}); nothing was archived":
+        "已登记过内容相同的归档文件（{day} 之前的归档，{name}）；未归档任何记录",
+    "The audit trail changed meanwhile; nothing was archived. Run it again":
+        "归档期间审计记录发生了变化；未归档任何记录。请重新执行",
     # cli/audit_cmd.py
     "Review of privileged operations, {quarter}": "高权限操作审查，{quarter}",
     "Archived audit records {first}–{last} ({n}) and {m} login attempts written before {day} to {path}; SHA-256 {sha}.":

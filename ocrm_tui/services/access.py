@@ -2,20 +2,24 @@
 reason and decided by a superior.
 
 kind ``customers`` — a member of staff asks to see customers outside their scope, named by
-customer number (1–500) or by a saved search (a campaign's filter), for up to
-``access.max_hours`` hours. The requester is never told which numbers exist. At approval
-the numbers (or the search) are looked up in the *approver's* data scope, and each customer
-found becomes an ``AccessGrant`` that expires by itself (``scope.py`` reads only grants
-that have not expired); a revoke ends them at once.
+customer number (1–500) or by a saved search (the filter of a campaign the requester sees),
+for up to ``access.max_hours`` hours (checked again at approval: the maximum may have been
+lowered meanwhile). The requester is never told which numbers exist. At approval the numbers
+(or the search) are looked up in the *approver's* own data scope — their role's, without
+grants of their own, so that a grant is never passed on or renewed without an administrator —
+and each customer found becomes an ``AccessGrant`` that expires by itself (``scope.py`` reads
+only grants that have not expired); a revoke ends them at once.
 
 kind ``export`` — one export with full values (``targets:<campaign>``, ``sms:<campaign>``
 or ``sms:all``), used once by the requester before it expires; the export service marks it
-used in the transaction that writes the file.
+used in the transaction that writes the file. Asking for one and using it both need the right
+to see full customer values (``customers.can_unmask``).
 
 Who decides: an administrator, or a manager whose branch subtree holds the requester's
-organisation; never the requester. Every step is an audit event (access.request,
-access.approve, access.reject, access.withdraw, access.revoke, access.use; each grant is an
-access.grant record).
+organisation — for a requester who is a manager, a manager strictly above their node (a peer
+at the same node does not decide); never the requester. Every step is an audit event
+(access.request, access.approve, access.reject, access.withdraw, access.revoke, access.use;
+each grant is an access.grant record).
 """
 
 from __future__ import annotations
@@ -147,11 +151,14 @@ def _row(session: Session, request_id: int, now: datetime) -> RequestRow:
 
 
 def _decider_clause(actor: Actor):
-    """Requests the actor may decide (any status), as a WHERE clause over ``_select()``."""
+    """Requests the actor may decide (any status), as a WHERE clause over ``_select()`` (the
+    same rule as ``_decides``)."""
     if actor.role == Role.ADMIN:
         rule = true()
     elif actor.role == Role.MANAGER:
-        rule = _RequesterOrg.path.like(subtree_param(actor.org_path or "/"), escape="\\")
+        own = actor.org_path or "/"
+        rule = (_RequesterOrg.path.like(subtree_param(own), escape="\\")
+                & or_(_Requester.role != Role.MANAGER, _RequesterOrg.path != own))
     else:
         return AccessRequest.id.is_(None)
     if actor.id is not None:
@@ -212,20 +219,28 @@ def get_request(session: Session, actor: Actor, request_id: int, *, clock: Clock
     return rows[0]
 
 
-def _requester_path(session: Session, req: AccessRequest) -> str:
-    path = session.scalar(select(Organisation.path).join(StaffUser, StaffUser.org_id == Organisation.id)
-                          .where(StaffUser.id == req.requester_id))
-    return path or "/"
+def _requester_place(session: Session, req: AccessRequest) -> tuple[str | None, str | None]:
+    """The requester's role and organisation path (None without an organisation)."""
+    row = session.execute(select(StaffUser.role, Organisation.path)
+                          .join(Organisation, Organisation.id == StaffUser.org_id, isouter=True)
+                          .where(StaffUser.id == req.requester_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _decides(session: Session, actor: Actor, req: AccessRequest) -> bool:
+    """An administrator; or a manager whose branch subtree holds the requester's node — when
+    the requester is a manager too, a node strictly above theirs: a peer does not decide."""
     if actor.id is not None and actor.id == req.requester_id:
         return False
     if actor.role == Role.ADMIN:
         return True
-    if actor.role == Role.MANAGER:
-        return _requester_path(session, req).startswith(actor.org_path or "/")
-    return False
+    if actor.role != Role.MANAGER:
+        return False
+    role, path = _requester_place(session, req)
+    own = actor.org_path or "/"
+    if path is None or not path.startswith(own):
+        return False
+    return role != Role.MANAGER or path != own
 
 
 def can_decide(session: Session, actor: Actor, request_id: int) -> bool:
@@ -289,12 +304,15 @@ def parse_customer_nos(values: Sequence[str] | str) -> tuple[str, ...]:
     return unique
 
 
-def _saved_search(session: Session, campaign_id) -> str:
+def _saved_search(session: Session, actor: Actor, campaign_id) -> str:
+    """The filter of a campaign the requester sees (another one: as if it did not exist)."""
+    from ocrm_tui.services.campaigns import campaign_scope
+
     try:
         cid = int(campaign_id)
     except (TypeError, ValueError):
         raise ValidationError(_("A saved search is named by its campaign number"), field="campaign") from None
-    text = session.scalar(select(Campaign.filter_json).where(Campaign.id == cid))
+    text = session.scalar(select(Campaign.filter_json).where(Campaign.id == cid, campaign_scope(actor)))
     if text is None:
         raise NotFoundError(_("No such campaign"), field="campaign")
     filt = cf.check(cf.from_json(text))
@@ -330,15 +348,23 @@ def request_customers(session: Session, actor: Actor, *, reason: str, hours: int
     if bool(numbers) == (campaign_id is not None):
         raise ValidationError(_("Name the customers either by customer numbers or by a saved search, one of the two"),
                               field="customer_nos")
-    saved = _saved_search(session, campaign_id) if campaign_id is not None else None
+    saved = _saved_search(session, actor, campaign_id) if campaign_id is not None else None
     req = AccessRequest(kind=CUSTOMERS, requester_id=actor.id, reason=reason, customer_nos=",".join(numbers),
                         filter_json=saved, hours=hours, status=PENDING, requested_at=clock())
     return _add(session, actor, req, clock)
 
 
+def _require_unmask(session: Session, actor: Actor) -> None:
+    from ocrm_tui.services.customers import can_unmask
+
+    if not can_unmask(session, actor):
+        raise PermissionDenied(_("An unmasked export needs the right to see full customer values, which you do not "
+                                 "have"))
+
+
 def check_export_what(session: Session, actor: Actor, what: str) -> str:
-    """``targets:<campaign>``, ``sms:<campaign>`` or ``sms:all``: the form, the campaign, and a
-    role that makes such an export at all."""
+    """``targets:<campaign>``, ``sms:<campaign>`` or ``sms:all``: the form, the campaign, a
+    role that makes such an export at all, and the right to see full values."""
     from ocrm_tui.services.campaign_reports import EXPORTERS
     from ocrm_tui.services.campaigns import campaign_scope
 
@@ -352,6 +378,7 @@ def check_export_what(session: Session, actor: Actor, what: str) -> str:
         raise PermissionDenied(_("Only a manager or an administrator exports target lists"))
     if kind == "sms" and not actor.is_admin:
         raise PermissionDenied(_("Only an administrator exports the SMS outbox"))
+    _require_unmask(session, actor)
     if target != "all":
         found = session.scalar(select(Campaign.id).where(Campaign.id == int(target), campaign_scope(actor)))
         if found is None:
@@ -419,7 +446,8 @@ def _commit_or_stale(session: Session) -> None:
 
 def _found(session: Session, actor: Actor, req: AccessRequest, now: datetime, *, limit: int | None) -> tuple[list, int]:
     """Customers of a request in the actor's scope: ([(id, customer_no)], how many match)."""
-    scope = customer_scope(actor, now=now)
+    # The approver's own scope: a grant of theirs is not theirs to pass on.
+    scope = customer_scope(actor, now=now, grants=False)
     if req.filter_json:
         filt = cf.from_json(req.filter_json)
         match = cf.where(cf.conditions(filt, cf.resolve(session, filt), now=now))
@@ -446,13 +474,19 @@ def approval_preview(session: Session, actor: Actor, request_id: int, *, clock: 
 
 def approve(session: Session, actor: Actor, request_id: int, *, note: str = "", version: int | None = None,
             clock: Clock = system_clock) -> RequestRow:
-    """Approve a pending request; a customers request grants the customers found in the approver's scope."""
+    """Approve a pending request (asking no more hours than ``access.max_hours`` allows now); a
+    customers request grants the customers found in the approver's own scope."""
     audit.acting_as(session, actor, clock=clock)
     now = clock()
     req = _load(session, request_id)
     _require_decider(session, actor, req)
     _require_pending(session, req, version, now)
     note = _note(note, required=False)
+    limit = max_hours(session)
+    if req.hours > limit:
+        raise ValidationError(_("Request {id} asks for {n} hours, more than the {max} hours now allowed (setting "
+                                "access.max_hours); reject it, and the requester can ask again",
+                                id=req.id, n=req.hours, max=limit), field="hours")
     customers: list = []
     if req.kind == CUSTOMERS:
         customers, matched = _found(session, actor, req, now, limit=MAX_CUSTOMERS + 1)
@@ -538,6 +572,7 @@ def use_export_approval(session: Session, actor: Actor, request_id: int, what: s
     if actor.id is None or actor.id != req.requester_id:
         raise PermissionDenied(_("Request {id} is not yours: an approved export is made by the member of staff "
                                  "who asked for it", id=request_id))
+    _require_unmask(session, actor)  # withdrawn since the request was approved: no file with full values
     req = _load(session, request_id)
     if req.kind != EXPORT:
         raise ValidationError(_("Request {id} is for customers, not for an export", id=request_id), field="request")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -178,11 +179,18 @@ def _hash(prev_hash: str, seq: int, at_text: str, actor_id, actor_no, action, ev
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def _append(session: Session, entries, actor: Actor | None, at: datetime) -> None:
+def hold_trail(session: Session) -> None:
+    """Until the transaction ends, be the only writer of the trail (PostgreSQL; an SQLite
+    write transaction is alone anyway)."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        # One writer at a time extends the chain; released at commit or rollback.
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})")
+
+
+def _append(session: Session, entries, actor: Actor | None, at: datetime) -> None:
+    conn = session.connection()
+    # One writer at a time extends the chain; released at commit or rollback.
+    hold_trail(session)
     last = conn.execute(select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = at.astimezone(timezone.utc)
@@ -299,6 +307,28 @@ def verify_chain(session: Session, batch: int = 5000, *, expect_head: tuple[int,
     if not head_found:
         return ChainReport(False, checked, expect_head[0], "cut", expected_seq - 1, prev, anchor_seq=anchor_seq)
     return ChainReport(True, checked, head_seq=expected_seq - 1, head_hash=prev, anchor_seq=anchor_seq)
+
+
+def describe_changes(changes: dict, text: Callable[[Any], str], *, skip: tuple[str, ...] = (),
+                     sep: str = "; ") -> str:
+    """A record's {field: [before, after]} in words, ``field: before → after`` (a created field:
+    its value; a secret: its name only). ``updated_at`` beside other changes is left out: the
+    record's time says it."""
+    parts = []
+    for field, pair in changes.items():
+        if field in skip or (field == "updated_at" and len(changes) > 1):
+            continue
+        if isinstance(pair, list) and len(pair) == 2:
+            before, after = pair
+            if REDACTED in (before, after):
+                parts.append(field)
+            elif before is None:
+                parts.append(f"{field}: {text(after)}")
+            else:
+                parts.append(f"{field}: {text(before)} → {text(after)}")
+        else:
+            parts.append(f"{field}: {text(pair)}")
+    return sep.join(parts)
 
 
 @dataclass(frozen=True)

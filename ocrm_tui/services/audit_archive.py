@@ -15,13 +15,31 @@ The file is JSON lines (gzip-compressed when its name ends in ``.gz``):
 - every archived login attempt;
 - an end line with the SHA-256 of all lines before it.
 
-It is written under a temporary name, forced to disk, read back and verified (every hash
-recomputed, every link followed) before it gets its name; then ONE transaction deletes
-the archived rows, stores the anchor and writes an ``audit.archive`` record (after the cut,
-naming the anchor and the file's SHA-256). A failure leaves the database as it was and no
-file. The database itself lets only such a transaction delete audit records (migration
-0007): records up to the newest anchor, and on PostgreSQL only when the transaction
-declares itself an archive.
+An archive never replaces a file: a name that exists or that an earlier cut of this
+database recorded is refused, and so is a file with the content of a recorded one.
+
+The plan, the check of the chain and the file are done in a read transaction (on SQLite
+without the write lock, so that the terminals keep working while a large file is
+written): the file is written under a temporary name, forced to disk, read back and
+verified (every hash recomputed, every link followed). Then ONE short write transaction
+checks that the newest anchor and the records to cut are still what the file holds
+(else nothing is archived: the trail changed meanwhile), stores the anchor, writes an
+``audit.archive`` record (after the cut, naming the anchor and the file's SHA-256),
+deletes the archived rows, gives the file its name, forces the folder to disk and
+commits. A failure leaves the database as it was and no file.
+
+A cut always moves audit records: login attempts leave together with them (each cut is
+recorded by the last record it moved, so login attempts alone would have no cut of
+their own); a day before which only login attempts are left is refused, naming them.
+
+The database itself lets only such a transaction delete audit records and login attempts
+(migration 0007). On PostgreSQL the transaction must declare itself an archive AND have
+inserted the archive row whose range holds the records (and whose day is after the
+attempts); updates, other deletes and TRUNCATE are refused. On SQLite the triggers allow
+deleting records up to the newest anchor and attempts before its day; but anyone who can
+write the SQLite file can drop triggers, so there ``ocrm audit verify`` is the protection:
+it finds a deleted or edited audit record and an anchor that no archive record names
+(a login attempt made at a terminal has its own audit record).
 """
 
 from __future__ import annotations
@@ -32,19 +50,19 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Connection, delete, func, or_, select, text
 from sqlmodel import Session
 
 from ocrm_tui.db.models import AuditArchive, AuditRecord, LoginAttempt
 from ocrm_tui.i18n import _
 from ocrm_tui.services import audit, exports
 from ocrm_tui.services.actor import Actor
-from ocrm_tui.services.campaign_reports import finish_export
 from ocrm_tui.services.clock import Clock, system_clock
 from ocrm_tui.services.errors import NotFoundError, OcrmError, PermissionDenied, ValidationError
 from ocrm_tui.services.settings import get_setting
@@ -116,6 +134,12 @@ def plan(session: Session, actor: Actor, before: date, *, clock: Clock = system_
     records = max(last - start, 0)
     attempts = session.execute(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at < cut_at)).scalar()
     if records == 0:
+        if attempts:
+            raise ValidationError(
+                _("Nothing to archive: no audit records before {day} are left in the database; the {n} login "
+                  "attempts before that day are archived only together with audit records: archive before a "
+                  "later day",
+                  day=before.isoformat(), n=attempts), field="before")
         raise ValidationError(_("Nothing to archive: no audit records before {day} are left in the database",
                                 day=before.isoformat()), field="before")
     return ArchivePlan(before, cut_at, start + 1, last, prev, records, int(attempts or 0))
@@ -203,54 +227,159 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive(session: Session, actor: Actor, before: date, path: str | os.PathLike, *, clock: Clock = system_clock,
-            overwrite: bool = False) -> ArchiveResult:
-    """Move the audit records and login attempts written before ``before`` to one verified archive
-    file and cut them from the database (commits). Administrators only."""
-    p = plan(session, actor, before, clock=clock)
-    chain = audit.verify_chain(session)
-    if not chain.ok:
-        raise ValidationError(_("The audit trail does not verify (record {seq}); nothing was archived. "
-                                "Check it with ocrm audit verify", seq=chain.broken_seq), field="before")
-    target = exports.check_destination(path, overwrite=overwrite)
-    compressed = target.name.endswith(".gz")
-    now = clock()
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    temp = Path(temp_name)
+def check_target(session: Session, path: str | os.PathLike) -> Path:
+    """The archive file to write: its folder exists, no file has the name, and no earlier cut
+    recorded a file of that name (an archive never replaces one)."""
+    target = exports.check_destination(path, overwrite=True)
+    if target.exists():
+        raise ValidationError(_("{path} already exists; an archive never replaces a file: choose another name",
+                                path=str(target)), field="out")
+    _refuse_recorded(session, target.name, None)
+    return target
+
+
+def _refuse_recorded(session: Session, name: str, sha256: str | None) -> None:
+    t = AuditArchive
+    same = t.file_name == name[:255] if sha256 is None else or_(t.file_name == name[:255], t.file_sha256 == sha256)
+    row = session.execute(select(t.file_name, t.file_sha256, t.before_at).where(same).limit(1)).first()
+    if row is None:
+        return
+    day = row[2].astimezone().date().isoformat()
+    if row[0] == name[:255]:
+        raise ValidationError(_("An archive file named {name} is already recorded (the cut before {day}); "
+                                "choose another name", name=name, day=day), field="out")
+    raise ValidationError(_("An archive file with the same content is already recorded (the cut before {day}, "
+                            "{name}); nothing was archived", name=row[0], day=day), field="out")
+
+
+@contextmanager
+def _reading(session: Session) -> Iterator[Session]:
+    """A read transaction of its own on the session's database: never the write lock on SQLite,
+    one snapshot on PostgreSQL."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    options: dict = {"ocrm_write": False}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    with Session(engine.execution_options(**options)) as reader:
+        yield reader
+
+
+def _begin_write(session: Session) -> None:
+    """The cut's transaction; on SQLite it begins IMMEDIATE (it waits its turn for the lock)."""
+    if not session.in_transaction():
+        session.connection(execution_options={"ocrm_write": True})
+
+
+def _put_in_place(temp: Path, target: Path) -> None:
+    """Give the verified file its name, never replacing a file that took the name meanwhile."""
+    taken = ValidationError(_("{path} already exists; an archive never replaces a file: choose another name",
+                              path=str(target)), field="out")
     try:
+        os.link(temp, target)  # fails if the name is taken
+    except FileExistsError:
+        raise taken from None
+    except OSError:  # a file system without hard links: claim the name first, then move onto it
         try:
-            last_hash = _write_file(session, actor, p, temp, compressed, now)
-        except OSError as exc:
-            raise ValidationError(_("Could not write the archive file {path}: {reason}", path=str(target),
-                                    reason=exc.strerror or str(exc)), field="out") from None
-        check = verify_archive(temp, expect_prev=p.prev_hash)
-        if not check.ok or (check.first_seq, check.last_seq, check.records, check.login_attempts, check.last_hash) != \
-                (p.first_seq, p.last_seq, p.records, p.login_attempts, last_hash):
-            raise OcrmError(_("The archive file did not verify when read back ({problem}); nothing was archived",
-                              problem=check.problem or "count"))
-        sha = check.file_sha256
-        result = ArchiveResult(target, before, p.first_seq, p.last_seq, last_hash, p.records, p.login_attempts, sha)
-        staged = exports.StagedFile(temp, target, exports.ExportResult(target, "jsonl", p.records, sha), overwrite)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        session.rollback()
-        raise
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise taken from None
+        os.replace(temp, target)
+    else:
+        temp.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Force the folder's entry for the new name to disk (a crash after the commit keeps the file)."""
+    if not hasattr(os, "O_DIRECTORY"):  # Windows: the file system journals the rename itself
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def archive(session: Session, actor: Actor, before: date, path: str | os.PathLike, *,
+            clock: Clock = system_clock) -> ArchiveResult:
+    """Move the audit records and login attempts written before ``before`` to one verified archive
+    file and cut them from the database (commits ``session``, which should not be in a transaction
+    yet). Administrators only.
+
+    The plan, the chain check and the file are done in a read transaction of their own; the cut is
+    one short write transaction that first checks that nothing it relies on has changed."""
+    _require_admin(actor)
+    now = clock()
+    with _reading(session) as reader:
+        p = plan(reader, actor, before, clock=clock)
+        target = check_target(reader, path)
+        chain = audit.verify_chain(reader)
+        if not chain.ok:
+            raise ValidationError(_("The audit trail does not verify (record {seq}); nothing was archived. "
+                                    "Check it with ocrm audit verify", seq=chain.broken_seq), field="before")
+        compressed = target.name.endswith(".gz")
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            try:
+                last_hash = _write_file(reader, actor, p, temp, compressed, now)
+            except OSError as exc:
+                raise ValidationError(_("Could not write the archive file {path}: {reason}", path=str(target),
+                                        reason=exc.strerror or str(exc)), field="out") from None
+            check = verify_archive(temp, expect_prev=p.prev_hash)
+            if not check.ok or (check.first_seq, check.last_seq, check.records, check.login_attempts,
+                                check.last_hash) != (p.first_seq, p.last_seq, p.records, p.login_attempts, last_hash):
+                raise OcrmError(_("The archive file did not verify when read back ({problem}); nothing was archived",
+                                  problem=check.problem or "count"))
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    result = ArchiveResult(target, before, p.first_seq, p.last_seq, last_hash, p.records, p.login_attempts,
+                           check.file_sha256)
+    placed = False
+    try:
+        _begin_write(session)
         _cut(session, actor, p, result, clock)
-        finish_export(session, staged)
+        _put_in_place(temp, target)
+        placed = True
+        _sync_folder(target.parent)
+        session.commit()
     except BaseException:
-        staged.discard()
+        if placed:
+            target.unlink(missing_ok=True)  # ours: a name that was taken is refused above
+        temp.unlink(missing_ok=True)
         session.rollback()
         raise
     return result
 
 
+def _unchanged(session: Session, p: ArchivePlan, result: ArchiveResult) -> bool:
+    """In the cut's transaction: the newest anchor, the records to cut and the login attempts are
+    still those the file holds."""
+    anchor = audit.archive_anchor(session)
+    start = (anchor[0], anchor[1]) if anchor else (0, audit.GENESIS)
+    records = session.execute(select(func.count(), func.min(AuditRecord.seq), func.max(AuditRecord.seq))
+                              .where(AuditRecord.seq >= p.first_seq, AuditRecord.seq <= p.last_seq)).one()
+    last_hash = session.execute(select(AuditRecord.hash).where(AuditRecord.seq == p.last_seq)).scalar()
+    attempts = session.execute(select(func.count()).select_from(LoginAttempt)
+                               .where(LoginAttempt.at < p.cut_at)).scalar()
+    return (start == (p.first_seq - 1, p.prev_hash) and tuple(records) == (p.records, p.first_seq, p.last_seq)
+            and last_hash == result.last_hash and attempts == p.login_attempts)
+
+
 def _cut(session: Session, actor: Actor, p: ArchivePlan, result: ArchiveResult, clock: Clock) -> None:
-    """In the open transaction: store the anchor, write audit.archive, delete the archived rows."""
+    """In the open write transaction: check that nothing changed, store the anchor, write
+    audit.archive, delete the archived rows."""
     audit.acting_as(session, actor, clock=clock)
+    audit.hold_trail(session)  # no other writer extends or cuts the trail until the commit
+    if not _unchanged(session, p, result):
+        raise ValidationError(_("The audit trail changed meanwhile; nothing was archived. Run it again"),
+                              field="before")
+    _refuse_recorded(session, result.path.name, result.sha256)
     if session.get_bind().dialect.name == "postgresql":
-        # The database lets a transaction that says it is an archive delete archived records (0007).
+        # The database lets a transaction that says it is an archive, and inserted the archive
+        # row, delete what that row covers (0007).
         session.execute(text("SELECT set_config('ocrm.archive', 'on', true)"))
     anchor = AuditArchive(archived_at=clock(), archived_by=actor.employee_no, before_at=p.cut_at,
                           first_seq=p.first_seq, last_seq=p.last_seq, last_hash=result.last_hash, records=p.records,

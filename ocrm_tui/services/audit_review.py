@@ -221,21 +221,7 @@ def _text(value: Any) -> str:
 
 def _describe(changes: dict, skip: tuple[str, ...] = ()) -> str:
     """Changed fields in plain words, ``field: before → after``; secret values never show."""
-    parts = []
-    for field, pair in changes.items():
-        if field in skip or field in ("updated_at", "version"):
-            continue
-        if isinstance(pair, list) and len(pair) == 2:
-            before, after = pair
-            if audit.REDACTED in (before, after):
-                parts.append(field)
-            elif before is None:
-                parts.append(f"{field}: {_text(after)}")
-            else:
-                parts.append(f"{field}: {_text(before)} → {_text(after) if after is not None else '∅'}")
-        else:
-            parts.append(f"{field}: {_text(pair)}")
-    return "; ".join(parts)
+    return audit.describe_changes(changes, lambda v: "∅" if v is None else _text(v), skip=(*skip, "version"))
 
 
 def _access_details(changes: dict, fields: tuple[str, ...]) -> str:

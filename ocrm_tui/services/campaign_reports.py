@@ -177,7 +177,8 @@ def export_targets(session: Session, actor: Actor, campaign_id: int, path: str |
     """The campaign's target list as the actor sees it (a manager: their branch's targets),
     masked for everyone: names to the surname, mobiles 3+4; the customer number is kept.
     With ``unmasked_request`` (the actor's approved export request for ``targets:<campaign>``)
-    full names and mobiles, the request used up in the same transaction as the file's event."""
+    full names and mobiles, the request used up in the same transaction as the file's event
+    (``access.use_export_approval`` also checks the exporter's right to see full values)."""
     from ocrm_tui.services import access
 
     if actor.role not in EXPORTERS:

@@ -5,7 +5,8 @@ rm      — their own book, plus customers they collaborate on, plus the targets
           them on a campaign that is live (active or paused)
 manager — customers of their organisation node and everything under it
 admin   — everyone
-plus, for anyone, customers named in an approved access grant that has not expired.
+plus, for anyone, customers named in an approved access grant that has not expired
+(left out with ``grants=False``: the role's own scope, which is what an approver may pass on).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def subtree_param(org_path: str) -> str:
     return _like_prefix(org_path)
 
 
-def _rule(role: str, user, org_like, now) -> ColumnElement[bool]:
+def _rule(role: str, user, org_like, now, *, grants: bool = True) -> ColumnElement[bool]:
     """The scope rule of a role; the actor's values are given as values or bound parameters."""
     if role == Role.ADMIN:
         return true()
@@ -64,15 +65,18 @@ def _rule(role: str, user, org_like, now) -> ColumnElement[bool]:
         own = Customer.id.in_(select(ServiceContact.customer_id).where(ServiceContact.user_id == user))
     else:  # an unknown role sees nothing
         return Customer.id.is_(None)
+    if not grants:
+        return own
     granted = Customer.id.in_(
         select(AccessGrant.customer_id).where(AccessGrant.user_id == user, AccessGrant.expires_at > now)
     )
     return or_(own, granted)
 
 
-def customer_scope(actor: Actor, *, now: datetime | None = None) -> ColumnElement[bool]:
-    """A WHERE clause on ``Customer`` limiting rows to the actor's data scope."""
-    return _rule(actor.role, actor.id, subtree_param(actor.org_path or "/"), now or system_clock())
+def customer_scope(actor: Actor, *, now: datetime | None = None, grants: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause on ``Customer`` limiting rows to the actor's data scope; with
+    ``grants=False`` the role's own scope only, without the actor's temporary grants."""
+    return _rule(actor.role, actor.id, subtree_param(actor.org_path or "/"), now or system_clock(), grants=grants)
 
 
 @lru_cache(maxsize=16)

@@ -69,7 +69,8 @@ def export_outbox(session: Session, actor: Actor, path: str | os.PathLike, *, ca
                   for_gateway: bool = False, request_id: int | None = None, overwrite: bool = False,
                   clock: Clock = system_clock) -> OutboxExport:
     """Write the queued messages (of one campaign, or all) to ``path``; for the gateway (under
-    the approved export request ``request_id``), mark them exported."""
+    the approved export request ``request_id``, which ``access.use_export_approval`` checks
+    together with the exporter's right to see full values), mark them exported."""
     from ocrm_tui.services import access
     from ocrm_tui.services.campaign_reports import unmasked_note
 

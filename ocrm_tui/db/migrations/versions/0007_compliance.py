@@ -21,18 +21,32 @@ depends_on = None
 
 APPEND_ONLY = "audit records are append-only"
 ARCHIVE_APPEND_ONLY = "audit archive records are append-only"
+ATTEMPTS_APPEND_ONLY = "login attempts are append-only"
+# On PostgreSQL: the archive cuts inserted by the current transaction (a row's xmin is the
+# id of the transaction that inserted it; PostgreSQL 13 and later).
+_THIS_TRANSACTIONS_CUT = "FROM audit_archive WHERE xmin = pg_current_xact_id()::xid"
+_DECLARED_ARCHIVE = "current_setting('ocrm.archive', true) = 'on'"
+_NO_TRUNCATE = ("audit_record", "login_attempt", "audit_archive")
 
 
 def _allow_archive_deletes() -> None:
-    """Audit records stay append-only, except that an archive cut may delete the records it
-    has moved to a verified file: only records up to the newest archive's last_seq, and on
-    PostgreSQL only in a transaction that declares itself an archive (``ocrm.archive``).
-    The archive records themselves cannot be changed or deleted."""
+    """Audit records and login attempts stay append-only, except that an archive cut may
+    delete what it has moved to a verified file.
+
+    PostgreSQL: a transaction may delete audit records only when it declares itself an
+    archive (``ocrm.archive``) AND itself inserted the archive row whose range holds them;
+    login attempts likewise, those written before that archive's day. Setting the variable
+    alone is not enough. TRUNCATE of these tables is refused.
+    SQLite: audit records up to the newest archive's last_seq, login attempts written before
+    its day. SQLite triggers can be dropped by anyone who can write the file: there
+    ``ocrm audit verify`` is the protection.
+    The archive records themselves cannot be changed or deleted.
+    """
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF TG_OP = 'DELETE' AND current_setting('ocrm.archive', true) = 'on' "
-            "AND OLD.seq <= (SELECT COALESCE(MAX(last_seq), 0) FROM audit_archive) THEN RETURN OLD; END IF; "
+            f"IF TG_OP = 'DELETE' AND {_DECLARED_ARCHIVE} AND EXISTS (SELECT 1 {_THIS_TRANSACTIONS_CUT} "
+            "AND OLD.seq BETWEEN first_seq AND last_seq) THEN RETURN OLD; END IF; "
             f"RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
         )
         op.execute(
@@ -43,6 +57,25 @@ def _allow_archive_deletes() -> None:
             "CREATE TRIGGER audit_archive_append_only BEFORE UPDATE OR DELETE ON audit_archive "
             "FOR EACH ROW EXECUTE FUNCTION audit_archive_append_only()"
         )
+        op.execute(
+            "CREATE FUNCTION login_attempt_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP = 'DELETE' AND {_DECLARED_ARCHIVE} AND EXISTS (SELECT 1 {_THIS_TRANSACTIONS_CUT} "
+            "AND OLD.at < before_at) THEN RETURN OLD; END IF; "
+            f"RAISE EXCEPTION '{ATTEMPTS_APPEND_ONLY}'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER login_attempt_append_only BEFORE UPDATE OR DELETE ON login_attempt "
+            "FOR EACH ROW EXECUTE FUNCTION login_attempt_append_only()"
+        )
+        op.execute(
+            "CREATE FUNCTION ocrm_no_truncate() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION '% is append-only: it cannot be truncated', TG_TABLE_NAME; END $$"
+        )
+        for table in _NO_TRUNCATE:
+            op.execute(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION ocrm_no_truncate()"
+            )
     else:
         op.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
         op.execute(
@@ -55,11 +88,27 @@ def _allow_archive_deletes() -> None:
                 f"CREATE TRIGGER audit_archive_no_{verb.lower()} BEFORE {verb} ON audit_archive "
                 f"BEGIN SELECT RAISE(ABORT, '{ARCHIVE_APPEND_ONLY}'); END"
             )
+        op.execute(
+            "CREATE TRIGGER login_attempt_no_update BEFORE UPDATE ON login_attempt "
+            f"BEGIN SELECT RAISE(ABORT, '{ATTEMPTS_APPEND_ONLY}'); END"
+        )
+        # Both times are stored the same way (UTC text), so they compare as text.
+        op.execute(
+            "CREATE TRIGGER login_attempt_no_delete BEFORE DELETE ON login_attempt "
+            "WHEN NOT EXISTS (SELECT 1 FROM audit_archive WHERE OLD.at < before_at "
+            "AND last_seq = (SELECT MAX(last_seq) FROM audit_archive)) "
+            f"BEGIN SELECT RAISE(ABORT, '{ATTEMPTS_APPEND_ONLY}'); END"
+        )
 
 
 def _refuse_every_delete() -> None:
-    """Back to 0006: no audit record may be deleted at all."""
+    """Back to 0006: no audit record may be deleted at all; login attempts unprotected."""
     if op.get_bind().dialect.name == "postgresql":
+        for table in _NO_TRUNCATE:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS ocrm_no_truncate()")
+        op.execute("DROP TRIGGER IF EXISTS login_attempt_append_only ON login_attempt")
+        op.execute("DROP FUNCTION IF EXISTS login_attempt_append_only()")
         op.execute("DROP TRIGGER IF EXISTS audit_archive_append_only ON audit_archive")
         op.execute("DROP FUNCTION IF EXISTS audit_archive_append_only()")
         op.execute(
@@ -67,12 +116,25 @@ def _refuse_every_delete() -> None:
             f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
         )
     else:
+        op.execute("DROP TRIGGER IF EXISTS login_attempt_no_update")
+        op.execute("DROP TRIGGER IF EXISTS login_attempt_no_delete")
         op.execute("DROP TRIGGER IF EXISTS audit_archive_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_archive_no_delete")
         op.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
         op.execute(
             "CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record "
             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+        )
+
+
+def _refuse_downgrade_after_a_cut() -> None:
+    """Once the trail has been cut, the chain in the database starts from the newest archive
+    row: dropping the table would lose that anchor and the trail would no longer verify."""
+    cuts = op.get_bind().exec_driver_sql("SELECT COUNT(*) FROM audit_archive").scalar()
+    if cuts:
+        raise RuntimeError(
+            f"The audit trail has been archived ({cuts} archive cut(s) in audit_archive): the chain in the "
+            "database continues from the newest one, so the schema cannot go back before 0007"
         )
 
 
@@ -147,6 +209,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _refuse_downgrade_after_a_cut()
     _refuse_every_delete()
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('unmask')
