@@ -30,6 +30,18 @@ from textual_plotext import PlotextPlot
 
 from ocrm_tui.i18n import _
 
+
+def _keep_first_seen_order(data) -> list:
+    return list(dict.fromkeys(data))
+
+
+# plotext drops repeated ticks through a set, whose order changes with Python's hash seed
+# from one run to the next, and with it which of two close labels is drawn last: the same
+# chart came out one cell different. Keep the order in which plotext met them.
+import plotext._utility as _plotext_utility  # noqa: E402
+
+_plotext_utility.no_duplicates = _keep_first_seen_order
+
 if TYPE_CHECKING:
     from ocrm_tui.services.reports import Chart
 
