@@ -328,7 +328,6 @@ class TargetListScreen(OcrmScreen):
         self._selected: set[int] = set()
         self._loading_more = False
         self._role = ""
-        self._layout_key: tuple | None = None
         self._columns: list[str] = []
         self._keys_state: tuple | None = None
         self._first = True
@@ -376,9 +375,10 @@ class TargetListScreen(OcrmScreen):
         self.reload()
 
     def on_resize(self) -> None:
-        if self._layout_key is not None:
+        table = self.query_one(TargetTable)
+        if table.layout_key is not None:
             self._fit_tabs()
-            if self._layout_key[0] != tuple(self._column_widths(self._rows).items()):
+            if table.stale_for(self._column_widths(self._rows)):
                 self._fill(list(self._rows), keep_row=self.query_one(TargetTable).cursor_row)
 
     # -- reading -------------------------------------------------------------------------------
@@ -554,23 +554,13 @@ class TargetListScreen(OcrmScreen):
         return widths
 
     def _columns_for(self, rows: list) -> None:
-        from ocrm_tui.i18n import get_language
-
         widths = self._column_widths(rows)
-        key = (tuple(widths.items()), get_language())
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        self._columns = list(widths)
         headers = {"sel": " ", "no": _("Customer no."), "name": _("Customer name"), "mobile": _("Mobile"),
                    "tier": _("Tier"), "aum": _("AUM"), "rm": _("RM"), "status": _("Outcome"),
                    "amount": _("Amount"), "contacted": _("Contacted at")}
         right = {"aum", "amount"}
-        table = self.query_one(TargetTable)
-        table.clear(columns=True)
-        for column, width in widths.items():
-            header = Text(headers[column], justify="right") if column in right else headers[column]
-            table.add_column(header, key=column, width=width)
+        if self.query_one(TargetTable).lay_out(widths, headers, right):
+            self._columns = list(widths)
 
     def _fill(self, rows: list, *, keep_row: int = 0) -> None:
         table = self.query_one(TargetTable)

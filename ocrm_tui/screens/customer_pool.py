@@ -195,7 +195,6 @@ class PoolScreen(OcrmScreen):
         self._row_ids: set[int] = set()
         self._selected: set[int] = set()
         self._loading_more = False
-        self._layout_key: tuple | None = None
         self._columns: list[str] = []
         self._keys_state: tuple | None = None
         self._filter_timer = None
@@ -240,7 +239,7 @@ class PoolScreen(OcrmScreen):
         self.reload()
 
     def on_resize(self) -> None:
-        if self._layout_key is not None and self._layout_key[0] != tuple(self._column_widths(self._rows).items()):
+        if self.query_one(PoolTable).stale_for(self._column_widths(self._rows)):
             self._fill(list(self._rows), keep_row=self.query_one(PoolTable).cursor_row)
 
     # -- reading -------------------------------------------------------------------------------
@@ -336,7 +335,7 @@ class PoolScreen(OcrmScreen):
     def _switch(self, view: str, book: Book | None) -> None:
         self.view, self.book = view, book
         self._selected.clear()
-        self._layout_key = None  # the last column changes with the view
+        self.query_one(PoolTable).forget_layout()  # the last column changes with the view
         self.query_one(PoolTable).move_cursor(row=0)
         self._show_title()
         self.reload()
@@ -421,23 +420,13 @@ class PoolScreen(OcrmScreen):
         return widths
 
     def _columns_for(self, rows: list) -> None:
-        from ocrm_tui.i18n import get_language
-
         widths = self._column_widths(rows)
-        key = (tuple(widths.items()), get_language())
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        self._columns = list(widths)
         last, last_header = self._last_column()
         headers = {"sel": " ", "no": _("Customer no."), "name": _("Customer name"), "tier": _("Tier"),
                    "aum": _("Daily-average AUM"), "org": _("Branch"), last: last_header}
         right = {"aum", "days"}
-        table = self.query_one(PoolTable)
-        table.clear(columns=True)
-        for column, width in widths.items():
-            header = Text(headers[column], justify="right") if column in right else headers[column]
-            table.add_column(header, key=column, width=width)
+        if self.query_one(PoolTable).lay_out(widths, headers, right):
+            self._columns = list(widths)
 
     def _fill(self, rows: list, *, keep_row: int = 0) -> None:
         table = self.query_one(PoolTable)

@@ -105,7 +105,6 @@ class CampaignsPane(Pane):
         self._can_create = False
         self._role = ""
         self._limit = 0
-        self._layout_key: tuple | None = None
         self._columns: list[str] = []
 
     @property
@@ -126,7 +125,7 @@ class CampaignsPane(Pane):
         self.reload()
 
     def on_resize(self) -> None:
-        if self._layout_key is not None and self._layout_key[0] != tuple(self._column_widths().items()):
+        if self.query_one(CampaignTable).stale_for(self._column_widths()):
             self._fill(keep_row=self.query_one(CampaignTable).cursor_row)
 
     # -- reading -------------------------------------------------------------------------------
@@ -194,23 +193,13 @@ class CampaignsPane(Pane):
         return widths
 
     def _columns_for(self) -> None:
-        from ocrm_tui.i18n import get_language
-
         widths = self._column_widths()
-        key = (tuple(widths.items()), get_language())
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        self._columns = list(widths)
         headers = {"name": _("Name"), "type": _("Type"), "status": _("Status"), "scope": _("Scope"),
                    "period": _("Period"), "targets": _("Targets"), "converted": _("Conversions"),
                    "mine": _("To contact")}
         right = {"targets", "converted", "mine"}
-        table = self.query_one(CampaignTable)
-        table.clear(columns=True)
-        for column, width in widths.items():
-            header = Text(headers[column], justify="right") if column in right else headers[column]
-            table.add_column(header, key=column, width=width)
+        if self.query_one(CampaignTable).lay_out(widths, headers, right):
+            self._columns = list(widths)
 
     def _fill(self, *, keep_row: int = 0) -> None:
         table = self.query_one(CampaignTable)

@@ -227,7 +227,6 @@ class MyTicketsPane(Pane):
         self._loading_more = False
         self._can_assign = False
         self._can_claim = False
-        self._layout_key: tuple | None = None  # (the columns and their widths, the language)
         self._columns: list[str] = []
         self._when_loaded = None  # what to do once the next reading is shown (a batch's result)
         self._keys_state: tuple | None = None
@@ -271,7 +270,7 @@ class MyTicketsPane(Pane):
     def on_resize(self) -> None:
         if self._view is not None:
             self._fit_tabs()
-            if self._layout_key is not None and self._layout_key[0] != tuple(self._column_widths(self._view).items()):
+            if self.query_one(QueueTable).stale_for(self._column_widths(self._view)):
                 self._fill(self._rows, keep_row=self.query_one(QueueTable).cursor_row)
 
     # -- reading -------------------------------------------------------------------------------
@@ -438,21 +437,12 @@ class MyTicketsPane(Pane):
 
     def _columns_for(self, view: str) -> None:
         """(Re)build the columns when the view, the width or the language asks for others."""
-        from ocrm_tui.i18n import get_language
-
         widths = self._column_widths(view)
-        key = (tuple(widths.items()), get_language())
-        if key == self._layout_key:
-            return
-        self._layout_key = key
-        self._columns = list(widths)
         headers = {"sel": " ", "marks": " ", "no": _("Ticket"), "priority": _("Priority"), "type": _("Type"),
                    "subject": _("Subject"), "customer": _("Customer"), "status": _("Status"), "due": _("Due"),
                    "assignee": _("Assignee")}
-        table = self.query_one(QueueTable)
-        table.clear(columns=True)
-        for column, width in widths.items():
-            table.add_column(headers[column], key=column, width=width)
+        if self.query_one(QueueTable).lay_out(widths, headers):
+            self._columns = list(widths)
 
     def _fill(self, rows: list, *, keep_row: int = 0) -> None:
         """The table shows ``rows`` (one clear, one batch of rows) with the cursor near where it was."""
